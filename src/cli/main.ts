@@ -1,0 +1,101 @@
+// Entry point: global options, then one command. Start-up time is a feature (a container that
+// runs `true` should not wait for the CLI), so only the module of the command being run is loaded;
+// the table below is all that `tsdocker --help` needs.
+import yargs from 'yargs/yargs';
+import type { Argv } from 'yargs';
+import { TsdockerError, EXIT_TSDOCKER } from '../errors';
+import { setRoot } from '../root';
+import { setTrace } from '../trace';
+import type { CommandModule } from './command';
+
+interface Entry {
+  name: string;
+  aliases?: string[];
+  describe: string;
+  /** module under src/cli/, loaded only when this command runs */
+  file: string;
+}
+
+const COMMANDS: Entry[] = [
+  { name: 'pull', describe: 'Download an image from a registry', file: 'pull' },
+  { name: 'images', describe: 'List images', file: 'images' },
+  { name: 'image', describe: 'Manage images (ls, rm, inspect, prune)', file: 'image' },
+  { name: 'tag', describe: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', file: 'tag' },
+  { name: 'rmi', describe: 'Remove one or more images', file: 'rmi' },
+  { name: 'inspect', describe: 'Return low-level information on images or containers', file: 'inspect' },
+  { name: 'login', describe: 'Log in to a registry', file: 'login' },
+  { name: 'logout', describe: 'Log out from a registry', file: 'logout' },
+];
+
+export async function main(argv: string[]): Promise<number> {
+  const wanted = firstCommand(argv);
+  const entry = COMMANDS.find((c) => c.name === wanted || c.aliases?.includes(wanted ?? ''));
+  let parser: Argv = yargs(argv)
+    .scriptName('tsdocker')
+    .usage('Usage: tsdocker [OPTIONS] COMMAND')
+    .option('root', { type: 'string', describe: 'Root of persistent state (default $TSDOCKER_ROOT or /var/lib/tsdocker)', global: true })
+    .option('trace', { type: 'boolean', describe: 'Print every kernel-level step to stderr', global: true })
+    .middleware((args) => {
+      setRoot(args.root as string | undefined);
+      if (args.trace) setTrace(true);
+    })
+    .strictCommands()
+    .strictOptions()
+    .demandCommand(1, 'tsdocker: a command is required; see tsdocker --help')
+    .version(require('../../../package.json').version)
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 80))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new TsdockerError(msg);
+    })
+    .exitProcess(false);
+
+  let status = 0;
+  for (const c of COMMANDS) {
+    if (c === entry) {
+      const mod = loadCommand(c.file);
+      parser = parser.command({
+        ...mod,
+        handler: async (args) => { status = (await mod.handler(args)) ?? 0; },
+      });
+    } else {
+      // Only name and description: enough for --help, without loading the module.
+      parser = parser.command(c.name, c.describe, () => {}, () => {}, [], false);
+      for (const alias of c.aliases ?? []) parser = parser.command(alias, false);
+    }
+  }
+
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    return reportError(err);
+  }
+  return status;
+}
+
+function loadCommand(file: string): CommandModule {
+  return require(`./${file}`) as CommandModule;
+}
+
+/** The first word that is not an option (and not the value of --root). */
+function firstCommand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--root') { i++; continue; }
+    if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** One clear line on stderr, and Docker's exit status 125 unless the error says otherwise. */
+export function reportError(err: unknown): number {
+  if (err instanceof TsdockerError) {
+    process.stderr.write(`tsdocker: ${err.message}\n`);
+    if (process.env.TSDOCKER_DEBUG && err.cause) console.error(err.cause);
+    return err.exitCode;
+  }
+  process.stderr.write(`tsdocker: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+  return EXIT_TSDOCKER;
+}
