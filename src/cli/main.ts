@@ -72,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
-  return status;
+  // Subcommands of a group (`image ls`) set process.exitCode themselves.
+  return status || Number(process.exitCode ?? 0);
 }
 
 function loadCommand(file: string): CommandModule {

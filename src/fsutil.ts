@@ -1,0 +1,83 @@
+// Small file helpers shared by the stores. The rule that keeps the stores consistent when tsdocker
+// is killed at any moment: a file or directory becomes visible under its final name only when it
+// is complete, by rename(2), which is atomic within one filesystem.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import { stateRoot } from './root';
+
+/** A fresh, unique name under <root>/tmp for work in progress (same filesystem as the stores). */
+export function tempPath(label: string, root = stateRoot()): string {
+  const dir = path.join(root, 'tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${label}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+}
+
+/** Write a file so readers see either the old content or the new, never a part. */
+export function writeFileAtomic(file: string, data: string | Buffer, root = stateRoot()): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempPath(path.basename(file), root);
+  try {
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Remove a directory tree by first renaming it into tmp/, so a half-deleted tree is never seen
+ *  under its real name. */
+export function removeTree(dir: string, root = stateRoot()): void {
+  const trash = tempPath('trash', root);
+  try {
+    fs.renameSync(dir, trash);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  fs.rmSync(trash, { recursive: true, force: true });
+}
+
+/**
+ * Remove what killed commands left in tmp/: entries are named "<label>-<pid>-<random>", so an
+ * entry whose process is gone is garbage. (Run at the start of commands that write the store.)
+ */
+export function sweepTemp(root = stateRoot()): void {
+  const dir = path.join(root, 'tmp');
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const pid = Number(/-(\d+)-[a-f0-9]{8}$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

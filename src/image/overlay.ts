@@ -1,0 +1,76 @@
+// A container's root filesystem: an overlayfs union of the image's layers (read-only lower dirs,
+// top-most first) under a per-container upper dir that takes every write, plus a work dir the
+// kernel needs on the same filesystem as upper (Documentation/filesystems/overlayfs.rst).
+//
+//   mount -t overlay overlay -o lowerdir=l/TOP:...:l/BASE,upperdir=U,workdir=W MERGED
+//
+// The mount options must fit in one page (4096 bytes), so lower dirs are named by 26-character
+// short links relative to <root>/image (as Docker's overlay2 does), and the mount is made with
+// that as the current directory. That fits about 130 layers; more is a clear error.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ImageStore } from './store';
+import { TsdockerError } from '../errors';
+import { mount, umount2, MNT_DETACH } from '../sys/libc';
+import { trace } from '../trace';
+
+const PAGE_SIZE = 4096;
+
+export interface OverlayOptions {
+  store: ImageStore;
+  image: { layers: string[] };
+  upper: string;
+  work: string;
+  target: string;
+}
+
+/** Overlay option values cannot contain ',' and need ':' escaped (overlayfs.rst, "lowerdir"). */
+function escapeOption(p: string): string {
+  if (p.includes(',')) throw new TsdockerError(`path not usable in overlay options (contains ','): ${p}`);
+  return p.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+}
+
+/** The mount data string; exported so tests and `--trace` can show it. */
+export function overlayData(lowers: string[], upper: string, work: string): string {
+  // metacopy=off and redirect_dir=nofollow: never trust metadata-only copies or redirects that a
+  // crafted layer could carry (overlayfs.rst: "Do not use metacopy=on with untrusted ... dirs").
+  // index=off: layers are shared between images, and the inode index would tie them to one upper.
+  return `lowerdir=${lowers.map(escapeOption).join(':')},upperdir=${escapeOption(upper)},` +
+    `workdir=${escapeOption(work)},index=off,metacopy=off,redirect_dir=nofollow`;
+}
+
+export function mountOverlay(o: OverlayOptions): void {
+  fs.mkdirSync(o.upper, { recursive: true, mode: 0o755 });
+  fs.mkdirSync(o.work, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(o.target, { recursive: true, mode: 0o755 });
+  if (o.image.layers.length === 0) {
+    // overlayfs needs at least one lower dir; an image with no layers (FROM scratch) gets an empty one.
+    throw new TsdockerError('image has no layers');
+  }
+  const lowers = o.store.layerShortLinks(o.image);
+  const data = overlayData(lowers, path.resolve(o.upper), path.resolve(o.work));
+  if (data.length > PAGE_SIZE - 1) {
+    throw new TsdockerError(`image has too many layers for one overlay mount (${lowers.length}; at most about 130)`);
+  }
+  trace('mount', `overlay on ${o.target} (cwd ${o.store.root}) -o ${data}`);
+  // Relative lower dirs are resolved against the current directory of the mounting process.
+  const cwd = process.cwd();
+  process.chdir(o.store.root);
+  try {
+    mount('overlay', path.resolve(cwd, o.target), 'overlay', 0, data);
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+/** Detach the mount (lazy unmount: a process still inside cannot block container removal). */
+export function unmount(target: string): void {
+  trace('mount', `umount2 ${target} MNT_DETACH`);
+  try {
+    umount2(target, MNT_DETACH);
+  } catch (err) {
+    // EINVAL: not a mount point (already unmounted); ENOENT: gone. Both mean done.
+    const code = (err as { code?: string }).code;
+    if (code !== 'EINVAL' && code !== 'ENOENT') throw err;
+  }
+}
