@@ -1,0 +1,214 @@
+// Reading and writing cgroupfs files. Every write of a limit goes through writeCgroupFile, so
+// `--trace` shows each file and value, and every failure names the file, the value and, where the
+// kernel's errno is cryptic, what it usually means (see cgroups(7) and the kernel's
+// Documentation/admin-guide/cgroup-v1/ and cgroup-v2.rst).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsdockerError, isNodeError, strerror } from '../../errors';
+import { trace } from '../../trace';
+
+/** Write `value` to `<dir>/<file>`, as `echo value > file` would. */
+export function writeCgroupFile(dir: string, file: string, value: string): void {
+  const target = path.join(dir, file);
+  trace('cgroup', `write ${target} = ${value}`);
+  let fd: number | undefined;
+  try {
+    // No O_CREAT: a missing file must fail with ENOENT (the controller is not enabled, or the
+    // kernel lacks the feature), not be created. O_WRONLY because some files, such as
+    // devices.allow, are write-only. O_TRUNC is what `echo > file` and runc use; cgroupfs ignores it.
+    fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+    fs.writeSync(fd, value);
+  } catch (err) {
+    throw writeError(target, file, value, err);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function writeError(target: string, file: string, value: string, err: unknown): TsdockerError {
+  if (!isNodeError(err)) return new TsdockerError(`write "${value}" to ${target}: ${String(err)}`, { cause: err });
+  const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : undefined;
+  const explanation = errno === undefined ? err.message : strerror(errno);
+  const hint = hintFor(file, err.code ?? '');
+  return new TsdockerError(
+    `write "${value}" to ${target}: ${err.code} (${explanation})${hint ? ': ' + hint : ''}`,
+    { code: err.code, errno, path: target, cause: err });
+}
+
+/** The usual reason behind an errno for a given cgroup file, in words a student can act on. */
+export function hintFor(file: string, code: string): string | undefined {
+  if (code === 'ENOENT') {
+    if (file === 'memory.swap.max' || file === 'memory.memsw.limit_in_bytes') {
+      return 'the kernel does not account swap (CONFIG_MEMCG_SWAP, or swapaccount=0 on the kernel command line)';
+    }
+    return 'the controller for this file is not enabled in this cgroup';
+  }
+  if (code === 'EBUSY') {
+    if (file === 'memory.limit_in_bytes' || file === 'memory.max' || file === 'memory.memsw.limit_in_bytes') {
+      return 'the new limit is below what the cgroup already uses';
+    }
+    if (file === 'cgroup.subtree_control') {
+      return 'the cgroup has processes of its own, and cgroup v2 only enables controllers in cgroups without them ("no internal processes")';
+    }
+    if (file === 'cgroup.procs') return 'the cgroup has child cgroups with controllers enabled';
+    return undefined;
+  }
+  if (code === 'EINVAL') {
+    if (file === 'memory.memsw.limit_in_bytes' || file === 'memory.limit_in_bytes') {
+      return 'memory+swap (memsw) must be at least the memory limit';
+    }
+    if (file.startsWith('cpu.cfs_') || file === 'cpu.max') {
+      return 'quota and period must each be 1000..1000000 microseconds (quota may be -1/max) and fit within the parent\'s quota';
+    }
+    if (file === 'cgroup.procs') return 'the process is exiting or not yet fully created';
+    if (file === 'cgroup.subtree_control') return 'the controller is not available in the parent (cgroup.controllers)';
+    return 'the kernel rejected the value';
+  }
+  if (code === 'ENOSPC' && file === 'cgroup.procs') {
+    return 'the cpuset cgroup has no cpus or mems (cpuset.cpus/cpuset.mems are empty)';
+  }
+  if (code === 'EOPNOTSUPP' && file === 'cgroup.subtree_control') {
+    return 'the cgroup is threaded (cgroup.type), where domain controllers such as memory cannot be enabled';
+  }
+  return undefined;
+}
+
+/** The trimmed content of `<dir>/<file>`, or undefined when the file does not exist. */
+export function readCgroupFile(dir: string, file: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, file), 'utf8').trim();
+  } catch (err) {
+    if (isNodeError(err, 'ENOENT')) return undefined;
+    throw wrapRead(dir, file, err);
+  }
+}
+
+/**
+ * A flat-keyed file ("key value" per line, as memory.events, memory.oom_control, cpu.stat and
+ * memory.stat are) as a map; undefined when the file does not exist.
+ */
+export function readKeyedFile(dir: string, file: string): Map<string, number> | undefined {
+  const text = readCgroupFile(dir, file);
+  if (text === undefined) return undefined;
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined && /^-?\d+$/.test(value)) out.set(key, Number(value));
+  }
+  return out;
+}
+
+/** A number file; "max" (v2) and absent files give undefined. */
+export function readNumber(dir: string, file: string): number | undefined {
+  const text = readCgroupFile(dir, file);
+  if (text === undefined || !/^-?\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** The pids listed in `<dir>/cgroup.procs`. */
+export function readProcs(dir: string): number[] {
+  const text = readCgroupFile(dir, 'cgroup.procs') ?? '';
+  return text.split('\n').filter((l) => l !== '').map(Number);
+}
+
+/**
+ * Write a pid to cgroup.procs. EINVAL can mean the task is still being created (TASK_NEW, just
+ * after fork); runc retries five times, 30 ms apart, and so do we.
+ */
+export function writeProcs(dir: string, pid: number): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      writeCgroupFile(dir, 'cgroup.procs', String(pid));
+      return;
+    } catch (err) {
+      if (!(err instanceof TsdockerError) || err.code !== 'EINVAL' || attempt >= 5) throw err;
+      sleepSync(30);
+    }
+  }
+}
+
+/** A directory we are about to reuse must not belong to a running container. */
+export function refuseIfInUse(dir: string): void {
+  const pids = readProcs(dir);
+  if (pids.length > 0) {
+    throw new TsdockerError(`cgroup ${dir} already exists and has processes (${pids.join(' ')})`, { path: dir });
+  }
+}
+
+function wrapRead(dir: string, file: string, err: unknown): TsdockerError {
+  const target = path.join(dir, file);
+  const code = isNodeError(err) ? err.code : undefined;
+  return new TsdockerError(`read ${target}: ${code ?? String(err)}`, { code, path: target, cause: err });
+}
+
+/** Block the thread for `ms` milliseconds (cgroup calls are synchronous, like the syscalls they wrap). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** mkdir that reports whether it made the directory; an existing one is reused. */
+export function makeDir(dir: string): boolean {
+  trace('cgroup', `mkdir ${dir}`);
+  try {
+    fs.mkdirSync(dir, { mode: 0o755 });
+    return true;
+  } catch (err) {
+    if (isNodeError(err, 'EEXIST')) return false;
+    throw new TsdockerError(`create cgroup ${dir}: ${isNodeError(err) ? err.code : String(err)}`,
+      { code: isNodeError(err) ? err.code : undefined, path: dir, cause: err });
+  }
+}
+
+const REMOVE_TRIES = 100;
+const REMOVE_WAIT_MS = 20;
+
+/**
+ * rmdir a cgroup and any child cgroups under it, deepest first. A cgroup directory is removed with
+ * rmdir even though it lists files: cgroupfs drops them with it. The kernel frees a cgroup a moment
+ * after its last process has exited (the exit is reported before the task leaves the cgroup), so
+ * EBUSY is retried for up to two seconds. A missing directory is not an error.
+ */
+export function removeCgroupDir(dir: string): void {
+  let children: fs.Dirent[];
+  try {
+    children = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isNodeError(err, 'ENOENT')) return;
+    throw wrapRemove(dir, err);
+  }
+  for (const child of children) {
+    if (child.isDirectory()) removeCgroupDir(path.join(dir, child.name));
+  }
+  trace('cgroup', `rmdir ${dir}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (err) {
+      if (isNodeError(err, 'ENOENT')) return;
+      if (isNodeError(err, 'EBUSY') && attempt < REMOVE_TRIES) {
+        sleepSync(REMOVE_WAIT_MS);
+        continue;
+      }
+      throw wrapRemove(dir, err);
+    }
+  }
+}
+
+function wrapRemove(dir: string, err: unknown): TsdockerError {
+  const code = isNodeError(err) ? err.code : undefined;
+  let detail = code ?? String(err);
+  if (code === 'EBUSY') {
+    const pids = readProcsQuietly(dir);
+    detail += pids.length > 0 ? ` (processes still in it: ${pids.join(' ')})` : ' (device or resource busy)';
+  }
+  return new TsdockerError(`remove cgroup ${dir}: ${detail}`, { code, path: dir, cause: err });
+}
+
+function readProcsQuietly(dir: string): number[] {
+  try {
+    return readProcs(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,48 @@
+// Control groups for containers: the kernel's limits on memory, CPU, process count and devices
+// (cgroups(7)). The runtime calls createCgroup before it releases the container's first process,
+// moves that process in with addProcess, so that nothing the container runs escapes its limits,
+// and calls remove once the container has exited.
+//
+// The same call works on the three layouts a Linux host can have (detect.ts): cgroup v2 alone
+// (v2.ts), cgroup v1 alone (v1.ts), and hybrid, where the controllers are v1 and a v2 tree only
+// tracks processes (v1.ts, after checking that no controller tsdocker needs is bound to v2).
+// The cgroup root is a parameter, so the logic runs in unit tests on a fake tree in a temp dir.
+import { TsdockerError } from '../../errors';
+import { CGROUP_ROOT, checkHybrid, detectMode } from './detect';
+import { createV1, loadV1, requiredV1Controllers } from './v1';
+import { createV2, loadV2 } from './v2';
+import type { Cgroup, CgroupOptions, LinuxResources } from './types';
+
+export type { Cgroup, CgroupMode, CgroupOptions, CgroupStats, DeviceRule, LinuxResources } from './types';
+export { detectMode } from './detect';
+export { cpusToQuota, sharesToWeight, swapToV2 } from './convert';
+export { DEFAULT_DEVICE_RULES } from './devices';
+
+/**
+ * Create the cgroup tsdocker/<name> (name: the container id) and write its limits:
+ * v1: <root>/<controller>/tsdocker/<name> for each controller; v2: <root>/tsdocker/<name>.
+ * On any failure, what was created is removed again.
+ */
+export function createCgroup(name: string, resources?: LinuxResources, opts: CgroupOptions = {}): Cgroup {
+  checkName(name);
+  const root = opts.root ?? CGROUP_ROOT;
+  const mode = opts.mode ?? detectMode(root);
+  if (mode === 'unified') return createV2(root, name, resources);
+  if (mode === 'hybrid') checkHybrid(root, requiredV1Controllers(resources));
+  return createV1(root, name, resources);
+}
+
+/** Re-open a container's cgroup (after tsdocker restarted), or undefined when there is none. */
+export function loadCgroup(name: string, opts: CgroupOptions = {}): Cgroup | undefined {
+  checkName(name);
+  const root = opts.root ?? CGROUP_ROOT;
+  const mode = opts.mode ?? detectMode(root);
+  return mode === 'unified' ? loadV2(root, name) : loadV1(root, name);
+}
+
+/** One path component: the container id, never a path that could climb out of tsdocker/. */
+function checkName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) {
+    throw new TsdockerError(`invalid cgroup name "${name}": expected a container id (the cgroup is tsdocker/<id>)`);
+  }
+}
