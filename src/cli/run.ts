@@ -1,0 +1,129 @@
+import type { Argv } from 'yargs';
+import { TsdockerError } from '../errors';
+import type { RunOptions } from '../container/options';
+
+export const command = 'run <image> [command..]';
+export const describe = 'Create and run a new container from an image';
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('image', { type: 'string', describe: 'IMAGE (name[:tag] or id)' })
+    .positional('command', { type: 'string', array: true, describe: 'COMMAND [ARG...]' })
+    .option('interactive', { alias: 'i', type: 'boolean', describe: 'Keep STDIN open' })
+    .option('tty', { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' })
+    .option('rm', { type: 'boolean', describe: 'Automatically remove the container when it exits' })
+    .option('name', { type: 'string', describe: 'Assign a name to the container' })
+    .option('volume', { alias: 'v', type: 'string', describe: 'Bind mount a volume: /host:/ctr[:ro], name:/ctr, or /ctr' })
+    .option('tmpfs', { type: 'string', describe: 'Mount a tmpfs directory: /path[:options]' })
+    .option('env', { alias: 'e', type: 'string', describe: 'Set environment variables: KEY=value or KEY' })
+    .option('env-file', { type: 'string', describe: 'Read in a file of environment variables' })
+    .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
+    .option('user', { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' })
+    .option('entrypoint', { type: 'string', describe: 'Overwrite the default ENTRYPOINT of the image' })
+    .option('hostname', { type: 'string', describe: 'Container host name (-h)' })
+    .option('init', { type: 'boolean', describe: 'Run an init inside the container that forwards signals and reaps processes' })
+    .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 32m, 1g)' })
+    .option('memory-swap', { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" })
+    .option('cpus', { type: 'string', describe: 'Number of CPUs (e.g. 0.5)' })
+    .option('cpu-shares', { type: 'number', describe: 'CPU shares (relative weight)' })
+    .option('pids-limit', { type: 'number', describe: 'Tune container pids limit (set -1 for unlimited)' })
+    .option('cap-add', { type: 'string', describe: 'Add Linux capabilities' })
+    .option('cap-drop', { type: 'string', describe: 'Drop Linux capabilities' })
+    .option('privileged', { type: 'boolean', describe: 'Give extended privileges to this container' })
+    .option('read-only', { type: 'boolean', describe: "Mount the container's root filesystem as read only" })
+    .option('network', { type: 'string', default: 'default', describe: 'Connect a container to a network: default (loopback only), none, host' })
+    .option('security-opt', { type: 'string', describe: 'Security options: no-new-privileges' })
+    .option('platform', { type: 'string', describe: 'Set platform if server is multi-platform capable' })
+    .option('pull', { type: 'string', choices: ['missing', 'always', 'never'], default: 'missing', describe: 'Pull image before running' })
+    .example('tsdocker run --rm busybox echo hello', 'run one command and remove the container')
+    .example('tsdocker run -it ubuntu:20.04 bash', 'an interactive shell with a terminal')
+    .example('tsdocker run --rm -m 32m --pids-limit 20 busybox sh', 'with memory and process limits')
+    .example('tsdocker run --rm -v /tmp/data:/data:ro -e GREETING=hi busybox env', 'a bind mount and a variable');
+}
+
+/** Options of `run` that take a value, so prepareArgv can tell a value from the image name. */
+const VALUE_OPTIONS = new Set(['--name', '--volume', '-v', '--tmpfs', '--env', '-e', '--env-file', '--workdir', '-w',
+  '--user', '-u', '--entrypoint', '--hostname', '-h', '--memory', '-m', '--memory-swap', '--cpus', '--cpu-shares',
+  '--pids-limit', '--cap-add', '--cap-drop', '--network', '--security-opt', '--platform', '--pull', '--root']);
+
+/**
+ * Docker stops reading its own flags at the image name: in `run busybox ls -la`, "-la" belongs to
+ * ls. yargs cannot halt inside a command, so main() passes run's argv through here first: a "--"
+ * goes after the image, and Docker's `-h NAME` (hostname; -h is tsdocker's --help) becomes
+ * `--hostname NAME`.
+ */
+export function prepareArgv(argv: string[]): string[] {
+  const out = [...argv];
+  let i = out.indexOf('run');
+  if (i === -1) return out;
+  for (i++; i < out.length; i++) {
+    const a = out[i];
+    if (a === '--') return out;
+    if (!a.startsWith('-') || a === '-') {
+      if (out[i + 1] !== '--') out.splice(i + 1, 0, '--');
+      return out;
+    }
+    if (a === '-h' && i + 1 < out.length) out[i] = '--hostname';
+    if (a.includes('=')) continue;
+    const shortGroupEnd = /^-[a-zA-Z]+$/.test(a) ? `-${a.slice(-1)}` : a;
+    if (VALUE_OPTIONS.has(a) || VALUE_OPTIONS.has(shortGroupEnd)) i++;
+  }
+  return out;
+}
+
+/** A repeated option is an array, a single one a string (yargs' duplicate-arguments-array). */
+function list(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+function last<T>(v: T | T[] | undefined): T | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function runOptions(args: any): RunOptions {
+  const image = String(args.image);
+  return {
+    image,
+    // After prepareArgv's "--", yargs puts the command in `_` (after "run"), not in `command`.
+    args: [...list(args.command), ...list(args._).slice(1)],
+    name: last(args.name),
+    interactive: Boolean(args.interactive),
+    tty: Boolean(args.tty),
+    autoRemove: Boolean(args.rm),
+    volumes: list(args.volume),
+    tmpfs: list(args.tmpfs),
+    env: list(args.env),
+    envFiles: list(args.envFile),
+    workdir: last(args.workdir),
+    user: last(args.user),
+    entrypoint: last(args.entrypoint),
+    hostname: last(args.hostname),
+    init: Boolean(args.init),
+    memory: last(args.memory),
+    memorySwap: last(args.memorySwap),
+    cpus: last(args.cpus),
+    cpuShares: last(args.cpuShares),
+    pidsLimit: last(args.pidsLimit),
+    capAdd: list(args.capAdd),
+    capDrop: list(args.capDrop),
+    privileged: Boolean(args.privileged),
+    readOnly: Boolean(args.readOnly),
+    network: String(last(args.network) ?? 'default'),
+    securityOpt: list(args.securityOpt),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function handler(args: any): Promise<number> {
+  const opts = runOptions(args);
+  if (opts.tty && !process.stdin.isTTY) {
+    throw new TsdockerError('the input device is not a TTY');
+  }
+  const { findOrPullImage } = require('../container/image') as typeof import('../container/image');
+  const { store, image } = await findOrPullImage(opts.image, { pull: last(args.pull) ?? 'missing', platform: last(args.platform) });
+  const { createContainer, startForeground } = require('../container/lifecycle') as typeof import('../container/lifecycle');
+  const rec = createContainer(opts, image, store);
+  return startForeground(rec);
+}

@@ -1,0 +1,80 @@
+// `inspect` for containers: Docker's JSON shape (moby api/types ContainerJSON), built from the
+// record plus the paths only known at read time (the overlay dirs of GraphDriver).
+import * as path from 'node:path';
+import { TsdockerError } from '../errors';
+import { stateRoot } from '../root';
+import { getContainer } from './list';
+import { containerDir } from './record';
+import { rootfsPaths } from './rootfs';
+import type { ContainerRecord } from './types';
+
+/** Docker's JSON for a container, or undefined when there is none by that name or id (so that
+ *  `inspect` can go on to look for an image). An ambiguous id prefix is still an error. */
+export function inspectContainer(nameOrId: string, root = stateRoot()): object | undefined {
+  let rec: ContainerRecord;
+  try {
+    rec = getContainer(nameOrId, root);
+  } catch (err) {
+    if (err instanceof TsdockerError && err.message.startsWith('no such container')) return undefined;
+    throw err;
+  }
+  return containerJson(rec, root);
+}
+
+export function containerJson(rec: ContainerRecord, root = stateRoot()): object {
+  const dir = containerDir(rec.Id, root);
+  const p = rootfsPaths(dir);
+  const s = rec.State;
+  return {
+    Id: rec.Id,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: {
+      Status: s.Status, Running: s.Running, Paused: false, Restarting: false, OOMKilled: s.OOMKilled,
+      Dead: s.Status === 'dead', Pid: s.Pid, ExitCode: s.ExitCode, Error: s.Error,
+      StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
+    },
+    Image: rec.Image,
+    ResolvConfPath: path.join(dir, 'resolv.conf'),
+    HostnamePath: path.join(dir, 'hostname'),
+    HostsPath: path.join(dir, 'hosts'),
+    LogPath: '',
+    Name: `/${rec.Name}`,
+    RestartCount: 0,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    HostConfig: { ...rec.HostConfig, CpuPeriod: 0, CpuQuota: 0, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } },
+    GraphDriver: {
+      Name: 'overlay2',
+      Data: { LowerDir: lowerDirs(rec, root), UpperDir: p.upper, WorkDir: p.work, MergedDir: p.rootfs },
+    },
+    Mounts: rec.Mounts.map((m) => ({
+      Type: m.Type,
+      ...(m.Name !== undefined ? { Name: m.Name } : {}),
+      Source: m.Source,
+      Destination: m.Destination,
+      ...(m.Driver !== undefined ? { Driver: m.Driver } : {}),
+      Mode: m.Mode,
+      RW: m.RW,
+      Propagation: m.Propagation,
+    })),
+    Config: rec.Config,
+    NetworkSettings: { Networks: { [rec.HostConfig.NetworkMode]: {} } },
+  };
+}
+
+/** The image's layer directories, top first, colon-separated; "" when the image is gone. */
+function lowerDirs(rec: ContainerRecord, root: string): string {
+  try {
+    const { ImageStore } = require('../image/store') as typeof import('../image/store');
+    const store = new ImageStore(root);
+    const img = store.getImage(rec.Image);
+    return img ? store.layerDiffDirs(img).join(':') : '';
+  } catch {
+    return '';
+  }
+}

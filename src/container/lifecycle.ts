@@ -1,0 +1,161 @@
+// A container's life, with nothing left behind on any error path:
+//
+//   createContainer   check flags -> reserve name -> record (state.json) -> overlay rootfs ->
+//                     resolve user (container's /etc/passwd) -> workdir, volumes, /etc files ->
+//                     config.json (the OCI bundle is complete)
+//   startForeground   runtime runs the bundle; the record says Running with the host pid, then
+//                     Exited with the status; the rootfs is unmounted; --rm removes everything
+//   removeContainer   refuses a running container unless forced (then SIGKILL), then cleanup.ts
+//
+// Each step that creates something pushes its undo onto a stack (undo.ts), run in reverse on error.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsdockerError, wrap } from '../errors';
+import type { ImageRecord, ImageStore } from '../image/store';
+import { stateRoot } from '../root';
+import { trace } from '../trace';
+import { destroyContainer, killContainer } from './cleanup';
+import { getContainer } from './list';
+import { validateName, uniqueRandomName } from './names';
+import { createConfig, RunOptions } from './options';
+import { containerDir, containersDir, newContainerId, releaseName, reserveName, takenNames, writeRecord } from './record';
+import { mkdirInRoot } from './rootpath';
+import { hostHostname, mountRootfs, unmountRootfs, writeEtcFiles } from './rootfs';
+import { buildSpec } from './spec';
+import { isMountPoint, processStartTime } from './state';
+import { thermalThrottlePaths } from './defaults';
+import { ContainerRecord, ZERO_TIME } from './types';
+import { Undo } from './undo';
+import { resolveUser } from './user';
+import { createVolume, removeVolume } from './volumes';
+
+export function createContainer(opts: RunOptions, image: ImageRecord, store: ImageStore, root = stateRoot()): ContainerRecord {
+  const id = newContainerId();
+  // Every flag is checked before anything exists on disk.
+  const cfg = createConfig(opts, image.config, id, process.env, hostHostname());
+  const name = opts.name !== undefined ? validateName(opts.name) : uniqueRandomName(takenNames(root));
+
+  const undo = new Undo();
+  try {
+    const dir = containerDir(id, root);
+    fs.mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { mode: 0o700 });
+    undo.push(`remove ${dir}`, () => {
+      if (!isMountPoint(path.join(dir, 'rootfs'))) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    reserveName(name, id, root);
+    undo.push(`release name ${name}`, () => releaseName(name, id, root));
+
+    const rec: ContainerRecord = {
+      Id: id, Name: name, Created: new Date().toISOString(), Image: image.id,
+      Path: cfg.Path, Args: cfg.Args, Config: cfg.Config, HostConfig: cfg.HostConfig, Mounts: cfg.Mounts,
+      State: { Status: 'created', Running: false, Pid: 0, ExitCode: 0, OOMKilled: false, Error: '',
+        StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
+      Monitor: { Pid: process.pid, StartTime: processStartTime(process.pid) },
+    };
+    writeRecord(rec, root);
+
+    const { rootfs } = mountRootfs(dir, store, image);
+    undo.push(`unmount ${rootfs}`, () => unmountRootfs(dir));
+
+    const user = resolveUser(rootfs, rec.Config.User);
+    // Docker creates a missing working directory (owned by root) before the process starts.
+    if (rec.Config.WorkingDir) mkdirInRoot(rootfs, rec.Config.WorkingDir);
+
+    for (const m of rec.Mounts) {
+      if (m.Type === 'bind') {
+        // -v creates a missing host directory, as Docker's -v (not --mount) does.
+        if (!fs.existsSync(m.Source)) fs.mkdirSync(m.Source, { recursive: true, mode: 0o755 });
+      } else if (m.Type === 'volume' && m.Name) {
+        const volumeName = m.Name;
+        m.Source = createVolume(volumeName, { anonymous: m.Anonymous }, root).Mountpoint;
+        if (m.Anonymous) undo.push(`remove volume ${volumeName}`, () => removeVolume(volumeName, [], root));
+      }
+    }
+
+    const etcFiles = writeEtcFiles(dir, rec.Config.Hostname, rec.HostConfig.NetworkMode);
+    const spec = buildSpec({
+      id, path: rec.Path, args: rec.Args, config: rec.Config, hostConfig: rec.HostConfig, mounts: rec.Mounts,
+      user, etcFiles, rootfs: 'rootfs', consoleSize: consoleSize(), extraMasked: thermalThrottlePaths(),
+    });
+    const { validateSpec } = require('../runtime') as typeof import('../runtime');
+    validateSpec(spec);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
+    writeRecord(rec, root);
+    undo.clear();
+    trace('container', `created ${id} (${name}) in ${dir}`);
+    return rec;
+  } catch (err) {
+    undo.run();
+    throw err;
+  }
+}
+
+function consoleSize(): { height: number; width: number } | undefined {
+  const out = process.stdout;
+  return out.isTTY && out.rows && out.columns ? { height: out.rows, width: out.columns } : undefined;
+}
+
+/**
+ * Run a created container attached to this terminal and wait for it. Returns `run`'s exit status:
+ * the container's own, or 128+N when a signal N killed it. The runtime's own failures (126, 127,
+ * 125) are thrown as TsdockerErrors after the record has been updated.
+ */
+export async function startForeground(rec: ContainerRecord, root = stateRoot()): Promise<number> {
+  const dir = containerDir(rec.Id, root);
+  const { runBundle } = require('../runtime') as typeof import('../runtime');
+  let started = false;
+  let failure: unknown;
+  let exitCode = 0;
+  try {
+    const status = await runBundle({
+      bundle: dir, id: rec.Id, stdin: rec.Config.OpenStdin, stdio: 'inherit',
+      onStart: (pid: number) => {
+        started = true;
+        rec.State = { ...rec.State, Status: 'running', Running: true, Pid: pid, PidStartTime: processStartTime(pid),
+          StartedAt: new Date().toISOString() };
+        writeRecord(rec, root);
+      },
+    });
+    exitCode = status.signal ? 128 + status.signal : status.exitCode;
+    rec.State = { ...rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: exitCode,
+      OOMKilled: status.oomKilled, FinishedAt: new Date().toISOString() };
+  } catch (err) {
+    failure = err;
+    const code = err instanceof TsdockerError ? err.exitCode : 125;
+    // Like Docker: a process that could not be started leaves the container "created", with the
+    // reason in State.Error; one that started and then failed is "exited".
+    rec.State = { ...rec.State, Status: started ? 'exited' : 'created', Running: false, Pid: 0, ExitCode: code,
+      Error: err instanceof Error ? err.message : String(err),
+      FinishedAt: started ? new Date().toISOString() : rec.State.FinishedAt };
+  }
+  finish(rec, root);
+  if (failure !== undefined) throw failure;
+  return exitCode;
+}
+
+/** After the container's process is gone: record the status, unmount, and remove with --rm. */
+function finish(rec: ContainerRecord, root: string): void {
+  delete rec.Monitor;
+  const stillThere = writeRecord(rec, root);
+  try {
+    if (rec.HostConfig.AutoRemove) destroyContainer(rec, { volumes: true }, root);
+    else if (stillThere) unmountRootfs(containerDir(rec.Id, root));
+  } catch (err) {
+    throw wrap(err, `clean up container ${rec.Id.slice(0, 12)}`);
+  }
+}
+
+/** `rm`: a running container needs `force` (it is killed); `volumes` also removes its anonymous volumes. */
+export function removeContainer(nameOrId: string, opts: { force?: boolean; volumes?: boolean } = {}, root = stateRoot()): string {
+  const rec = getContainer(nameOrId, root);
+  if (rec.State.Running) {
+    if (!opts.force) {
+      throw new TsdockerError(`cannot remove container "${nameOrId}": container is running: ` +
+        'stop the container before removing or force remove', { exitCode: 1 });
+    }
+    killContainer(rec);
+  }
+  destroyContainer(rec, { volumes: opts.volumes ?? false }, root);
+  return rec.Id;
+}

@@ -1,0 +1,82 @@
+// A container's root filesystem and /etc files, in its own directory (see record.ts):
+// the image's layers under an overlayfs mount at rootfs/, with upper/ and work/ beside it, and the
+// generated hostname, hosts and resolv.conf that the runtime bind-mounts over the image's.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { wrap } from '../errors';
+import type { ImageRecord, ImageStore } from '../image/store';
+import { hostnameFile, hostsFile, resolvConf } from './etcfiles';
+import type { HostConfig } from './types';
+
+export interface RootfsPaths {
+  rootfs: string;
+  upper: string;
+  work: string;
+}
+
+export function rootfsPaths(dir: string): RootfsPaths {
+  return { rootfs: path.join(dir, 'rootfs'), upper: path.join(dir, 'upper'), work: path.join(dir, 'work') };
+}
+
+/** Mount the image's layers at <dir>/rootfs. The caller undoes it with unmountRootfs. */
+export function mountRootfs(dir: string, store: ImageStore, image: ImageRecord): RootfsPaths {
+  const p = rootfsPaths(dir);
+  // Loaded here so that `ps` and `inspect` do not load the FFI module behind the overlay code.
+  const { mountOverlay } = require('../image/overlay') as typeof import('../image/overlay');
+  try {
+    mountOverlay({ store, image, upper: p.upper, work: p.work, target: p.rootfs });
+  } catch (err) {
+    throw wrap(err, 'mount container rootfs');
+  }
+  return p;
+}
+
+export function unmountRootfs(dir: string): void {
+  const { unmount } = require('../image/overlay') as typeof import('../image/overlay');
+  unmount(rootfsPaths(dir).rootfs);
+}
+
+export interface EtcFiles {
+  hostname: string;
+  hosts: string;
+  resolvConf: string;
+}
+
+function readHostFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Host's resolv.conf; with systemd-resolved's stub (127.0.0.53) the real upstream list is in
+ *  /run/systemd/resolve/resolv.conf, which Docker prefers for the same reason. */
+function hostResolvConf(): string {
+  const main = readHostFile('/etc/resolv.conf');
+  if (/^\s*nameserver\s+127\.0\.0\.53\b/m.test(main) && fs.existsSync('/run/systemd/resolve/resolv.conf')) {
+    return readHostFile('/run/systemd/resolve/resolv.conf');
+  }
+  return main;
+}
+
+export function writeEtcFiles(dir: string, hostname: string, network: HostConfig['NetworkMode']): EtcFiles {
+  const files: EtcFiles = {
+    hostname: path.join(dir, 'hostname'),
+    hosts: path.join(dir, 'hosts'),
+    resolvConf: path.join(dir, 'resolv.conf'),
+  };
+  try {
+    fs.writeFileSync(files.hostname, hostnameFile(hostname), { mode: 0o644 });
+    fs.writeFileSync(files.hosts, hostsFile(hostname, network, network === 'host' ? readHostFile('/etc/hosts') : undefined), { mode: 0o644 });
+    fs.writeFileSync(files.resolvConf, resolvConf(hostResolvConf(), network), { mode: 0o644 });
+  } catch (err) {
+    throw wrap(err, 'write container /etc files');
+  }
+  return files;
+}
+
+export function hostHostname(): string {
+  return os.hostname();
+}

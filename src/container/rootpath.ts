@@ -1,0 +1,109 @@
+// Paths inside a container's root filesystem, resolved as the container itself would see them:
+// a symlink is followed relative to the container's root, never the host's, and ".." stops at the
+// root (like chroot(2), and moby's FollowSymlinkInScope / containerd's fs.RootPath). The image is
+// untrusted: /etc/passwd may be a symlink to /etc/shadow of the host, or to /dev/zero.
+// The container is not running while the engine does this, so nothing inside can race us.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsdockerError, wrap } from '../errors';
+
+/** Linux follows at most 40 symlinks per lookup (path_resolution(7)). */
+const MAX_SYMLINKS = 40;
+
+/** Host path of `inside` (an absolute container path) with every symlink resolved inside `root`.
+ *  The last component need not exist. */
+export function resolveInRoot(root: string, inside: string): string {
+  const todo = inside.split('/').filter((c) => c !== '' && c !== '.');
+  const done: string[] = [];
+  let links = 0;
+  while (todo.length > 0) {
+    const part = todo.shift() as string;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const host = path.join(root, ...done, part);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(host);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        done.push(part, ...todo.filter((c) => c !== '..'));
+        // A missing component ends resolution; ".." after it cannot climb above the root anyway.
+        return path.join(root, ...normalise(done));
+      }
+      throw wrap(err, `resolve ${inside} in ${root}`);
+    }
+    if (st.isSymbolicLink()) {
+      if (++links > MAX_SYMLINKS) {
+        throw new TsdockerError(`resolve ${inside} in ${root}: too many levels of symbolic links`, { code: 'ELOOP' });
+      }
+      const target = fs.readlinkSync(host);
+      if (target.startsWith('/')) done.length = 0;
+      todo.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
+      continue;
+    }
+    done.push(part);
+  }
+  return path.join(root, ...done);
+}
+
+function normalise(parts: string[]): string[] {
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Read a regular file of the container as bounded data: undefined if it does not exist, an error
+ *  if it is anything but a regular file (a device, a fifo) or larger than `max` bytes. */
+export function readFileInRoot(root: string, inside: string, max: number): string | undefined {
+  const host = resolveInRoot(root, inside);
+  let fd: number;
+  try {
+    // O_NOFOLLOW: resolveInRoot already followed every link; O_NONBLOCK: a fifo must not hang us.
+    fd = fs.openSync(host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw wrap(err, `open container file ${inside}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new TsdockerError(`container file ${inside} is not a regular file`, { path: inside });
+    if (st.size > max) throw new TsdockerError(`container file ${inside} is larger than ${max} bytes`, { path: inside });
+    const buf = Buffer.alloc(max + 1);
+    let n = 0;
+    for (;;) {
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n > max) throw new TsdockerError(`container file ${inside} is larger than ${max} bytes`, { path: inside });
+    }
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** mkdir -p inside the container's root, as Docker does for -w: each created directory gets
+ *  `uid:gid` so a non-root user can work in it. Returns the host path. */
+export function mkdirInRoot(root: string, inside: string, uid = 0, gid = 0): string {
+  const host = resolveInRoot(root, inside);
+  const rel = path.relative(root, host);
+  let cur = root;
+  for (const part of rel.split('/').filter(Boolean)) {
+    cur = path.join(cur, part);
+    try {
+      fs.mkdirSync(cur, 0o755);
+      fs.lchownSync(cur, uid, gid);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw wrap(err, `create ${inside} in the container`);
+      if (!fs.lstatSync(cur).isDirectory()) {
+        throw new TsdockerError(`create ${inside} in the container: ${path.relative(root, cur)} is not a directory`);
+      }
+    }
+  }
+  return host;
+}

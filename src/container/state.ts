@@ -1,0 +1,84 @@
+// Keeping records true when tsdocker was not there to see the end. tsdocker has no daemon: the
+// `tsdocker run` process that started a container (its "monitor") writes the exit status. If that
+// process was killed (kill -9, a closed terminal), the next tsdocker command finds the record
+// still saying "running" and reconciles it here:
+//   - the container's pid is gone (or reused by another program) -> Exited, exit code unknown (255);
+//   - a stopped container whose rootfs is still mounted, or whose cgroup is left -> cleaned up;
+//   - a --rm container whose monitor is gone and which is not running -> removed.
+// Nothing is touched while the monitor lives: it is about to write the real status itself.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { trace } from '../trace';
+import { containerDir, writeRecord } from './record';
+import type { ContainerRecord } from './types';
+
+/** The exit code recorded when the real one was lost with the monitor (Docker uses 255 too). */
+export const EXIT_UNKNOWN = 255;
+
+/** /proc/<pid>/stat field 22, the process start time in clock ticks since boot (proc(5)); undefined
+ *  when the process does not exist or is a zombie (it has exited; only its parent's wait is missing). */
+export function processStartTime(pid: number): number | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return Number(fields[19]);
+}
+
+/** Is this the same process we recorded (same pid and same start time)? */
+export function isAlive(pid: number, startTime: number | undefined): boolean {
+  const now = processStartTime(pid);
+  return now !== undefined && (startTime === undefined || now === startTime);
+}
+
+export function monitorAlive(rec: ContainerRecord): boolean {
+  return rec.Monitor !== undefined && isAlive(rec.Monitor.Pid, rec.Monitor.StartTime);
+}
+
+/** A directory is a mount point when its device differs from its parent's (overlay has its own). */
+export function isMountPoint(dir: string): boolean {
+  try {
+    return fs.statSync(dir).dev !== fs.statSync(path.dirname(dir)).dev;
+  } catch {
+    return false;
+  }
+}
+
+export interface ReconcileHooks {
+  /** unmount the container's rootfs (image/overlay.ts unmount) */
+  unmount(target: string): void;
+  /** remove the container's cgroup if it is left over */
+  removeCgroup(id: string): void;
+  /** remove the whole container (for --rm containers found stopped) */
+  remove(rec: ContainerRecord): void;
+}
+
+/** Bring one record in line with the kernel's view; returns the record (undefined if removed). */
+export function reconcile(rec: ContainerRecord, hooks: ReconcileHooks, root?: string): ContainerRecord | undefined {
+  if (monitorAlive(rec)) return rec;
+  if (rec.State.Running) {
+    if (isAlive(rec.State.Pid, rec.State.PidStartTime)) return rec; // runs on without its monitor
+    trace('state', `container ${rec.Id.slice(0, 12)}: pid ${rec.State.Pid} is gone, marking it exited`);
+    rec.State = { ...rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: EXIT_UNKNOWN,
+      FinishedAt: new Date().toISOString() };
+    if (!writeRecord(rec, root)) return undefined;
+  }
+  const rootfs = path.join(containerDir(rec.Id, root), 'rootfs');
+  if (isMountPoint(rootfs)) {
+    trace('state', `container ${rec.Id.slice(0, 12)}: unmounting leftover rootfs`);
+    hooks.unmount(rootfs);
+  }
+  hooks.removeCgroup(rec.Id);
+  // Without its monitor a --rm container can never be started or waited for again.
+  if (rec.HostConfig.AutoRemove) {
+    hooks.remove(rec);
+    return undefined;
+  }
+  return rec;
+}
