@@ -50,11 +50,13 @@ export class Authorizer {
 
   /**
    * The Authorization value for the next request, fetching a new token first when the one we
-   * hold has expired. `refreshed` says a fresh credential was obtained for this request.
+   * hold has expired. `refreshed` says a fresh credential was obtained for this request. A token
+   * just fetched for this very request (`fresh`) is used even if the server's clock says it has
+   * expired already: refetching it would loop.
    */
-  async header(signal?: AbortSignal): Promise<{ value?: string; refreshed: boolean }> {
+  async header(signal?: AbortSignal, fresh = false): Promise<{ value?: string; refreshed: boolean }> {
     if (this.useBasic && this.credential) return { value: basic(this.credential), refreshed: false };
-    if (this.token && this.now() >= this.token.expires && this.bearer) {
+    if (this.token && !fresh && this.now() >= this.token.expires && this.bearer) {
       trace('registry', `token for ${this.target.host} expired, fetching a new one`);
       await this.fetchToken(this.bearer, signal);
       return { value: `Bearer ${this.token.value}`, refreshed: true };

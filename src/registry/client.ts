@@ -299,7 +299,7 @@ export class RegistryClient {
     const auth = this.authorizer(ep);
     let fresh = false;
     for (;;) {
-      const header = await auth.header(init.signal);
+      const header = await auth.header(init.signal, fresh);
       fresh ||= header.refreshed;
       const sent = await send(url, { ...init, auth: header.value ? { host: ep.host, value: header.value } : undefined });
       const { response } = sent;
@@ -397,7 +397,7 @@ export async function verifyLogin(domain: string, credential: Credential, config
   const auth = new Authorizer(ep, credential, []);
   const url = new URL(`${ep.url}/v2/`);
   for (let attempt = 0; ; attempt++) {
-    const header = await auth.header();
+    const header = await auth.header(undefined, attempt > 0);
     const { response } = await send(url, { auth: header.value ? { host: ep.host, value: header.value } : undefined });
     await discard(response);
     if (response.status === 200) return;
