@@ -39,17 +39,19 @@ export async function unpackLayer(compressed: NodeJS.ReadableStream, opts: Unpac
   trace('unpack', `${opts.mediaType} into ${opts.dest}`);
 
   const writer = new LayerWriter(opts.dest, opts.parents);
-  // pipeline() feeds extract; the loop below takes entries out of it one at a time. Each settles
-  // on its own, and a failure in either destroys every stream (the download too).
-  const feeding = pipeline(stages as unknown as NodeJS.ReadWriteStream[]);
+  // pipeline() feeds extract; the loop below takes entries out of it one at a time. A failure on
+  // either side destroys every stream (the download too). `feeding` never rejects: it records.
+  let feedError: unknown;
+  const feeding = pipeline(stages as unknown as NodeJS.ReadWriteStream[]).catch((err: unknown) => { feedError = err; });
   try {
     for await (const entry of extract) await writer.apply(entry);
     await feeding;
+    if (feedError !== undefined) throw feedError;
   } catch (err) {
     extract.destroy();
+    await feeding;
     // When the stream broke first (bad gzip, truncated tar), the loop only saw the breakage: report
     // the stream's error. When an entry failed first, the stream's error is just our destroy().
-    const feedError = await feeding.then(() => undefined, (e: unknown) => e);
     const cause = feedError !== undefined && !isNodeError(feedError, 'ERR_STREAM_PREMATURE_CLOSE') ? feedError : err;
     throw cause instanceof TsdockerError ? cause : wrap(cause, 'read layer');
   }
