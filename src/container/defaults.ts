@@ -3,6 +3,7 @@
 // "safe runtime" baseline of CHECKLISTS.md part C: what a container may do unless the user widens it
 // with --cap-add or --privileged.
 import * as fs from 'node:fs';
+import type { Mount } from '../runtime/spec';
 
 /** The 14 capabilities Docker grants by default (capabilities(7)). Never SYS_ADMIN, SYS_PTRACE,
  *  NET_ADMIN or SYS_MODULE: each of those is a way out of the container. */
@@ -38,12 +39,6 @@ export const READONLY_PATHS = [
   '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger',
 ];
 
-export interface Mount {
-  destination: string;
-  type?: string;
-  source?: string;
-  options?: string[];
-}
 
 /** The filesystems every container gets. The runtime-spec (config-linux.md) requires /proc, /sys,
  *  /dev/pts and /dev/shm; /dev is a small tmpfs the runtime fills with the default device nodes,

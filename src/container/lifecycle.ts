@@ -117,7 +117,7 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot()):
         writeRecord(rec, root);
       },
     });
-    exitCode = status.signal ? 128 + status.signal : status.exitCode;
+    exitCode = status.exitCode; // 128+N when signal N killed it
     rec.State = { ...rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: exitCode,
       OOMKilled: status.oomKilled, FinishedAt: new Date().toISOString() };
   } catch (err) {

@@ -3,8 +3,9 @@
 // the per-container files. The runtime reads nothing else, so a student can open
 // <root>/containers/<id>/config.json and see everything the container will be.
 // Pure: no file is read or written here.
+import { INIT_ANNOTATION, type Mount, type RuntimeSpec } from '../runtime/spec';
 import { capabilitySet } from './caps';
-import { defaultDeviceRules, defaultMounts, Mount, NETNS_SYSCTLS } from './defaults';
+import { defaultDeviceRules, defaultMounts, NETNS_SYSCTLS } from './defaults';
 import { processEnv } from './env';
 import { MountPoint, specMount } from './mounts';
 import { noNewPrivileges } from './options';
@@ -13,34 +14,7 @@ import type { ContainerConfig, HostConfig } from './types';
 import type { ResolvedUser } from './user';
 
 export const OCI_VERSION = '1.0.2';
-/** How --init is asked of the runtime: a tiny init runs as pid 1, forwards signals, reaps zombies. */
-export const INIT_ANNOTATION = 'org.tsdocker.init';
-
-export interface RuntimeSpec {
-  ociVersion: string;
-  process: {
-    terminal: boolean;
-    consoleSize?: { height: number; width: number };
-    user: { uid: number; gid: number; additionalGids?: number[] };
-    args: string[];
-    env: string[];
-    cwd: string;
-    capabilities: { bounding: string[]; effective: string[]; permitted: string[]; inheritable: string[]; ambient: string[] };
-    noNewPrivileges: boolean;
-  };
-  root: { path: string; readonly: boolean };
-  hostname: string;
-  mounts: Mount[];
-  annotations?: Record<string, string>;
-  linux: {
-    namespaces: { type: string; path?: string }[];
-    resources: LinuxResources;
-    cgroupsPath: string;
-    maskedPaths: string[];
-    readonlyPaths: string[];
-    sysctl?: Record<string, string>;
-  };
-}
+export { INIT_ANNOTATION };
 
 export interface SpecInput {
   id: string;
