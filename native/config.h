@@ -1,0 +1,52 @@
+/* The container's configuration, as Node sent it (protocol.h), held in plain C structs. */
+#ifndef TSDOCKER_CONFIG_H
+#define TSDOCKER_CONFIG_H
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mount_entry {
+	char *destination, *fstype, *source, *data;
+	unsigned long flags, propagation;
+};
+
+struct namespace_entry {
+	int flag;   /* CLONE_NEWPID, ... */
+	char *path; /* join this one (setns), or NULL to make a new one */
+};
+
+struct rlimit_entry {
+	int resource;
+	unsigned long long soft, hard;
+};
+
+struct config {
+	struct namespace_entry namespaces[8];
+	int nnamespaces;
+	char *rootfs;
+	int root_readonly;
+	char *hostname;
+	struct mount_entry *mounts;
+	int nmounts;
+	char **masked, **readonly;
+	int nmasked, nreadonly;
+	char **argv, **envp; /* NULL-terminated */
+	int argc, envc;
+	char *cwd;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+	char **sysctl_paths, **sysctl_values;
+	int nsysctls;
+	struct rlimit_entry *rlimits;
+	int nrlimits;
+	int terminal, open_stdin, init, no_new_privs;
+};
+
+/* Read messages from fd until END. Returns 0, or -1 with a reason in *why (errno set). */
+int read_config(int fd, struct config *c, const char **why);
+/* The namespace entry for a CLONE_NEW* flag, or NULL if the spec does not ask for it. */
+struct namespace_entry *find_namespace(struct config *c, int flag);
+
+#endif

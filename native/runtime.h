@@ -1,0 +1,35 @@
+/* What each file of the helper offers the others. The helper reads top to bottom as:
+ *   main.c      [0:monitor] reads the configuration, clones the child, relays stdio, reports exit
+ *   child.c     [1:init]    the container's first process: namespaces, rootfs, user, execve
+ *   rootfs.c    mounts, /dev, pivot_root, masked and read-only paths
+ *   caps.c      user, groups and capability sets
+ *   terminal.c  the pseudo-terminal (made inside the container, relayed by the monitor)
+ *   init.c      --init: a tiny PID 1 that forwards signals and reaps zombies */
+#ifndef TSDOCKER_RUNTIME_H
+#define TSDOCKER_RUNTIME_H
+#include "config.h"
+
+/* child.c */
+_Noreturn void child_main(struct config *c, int stdio[3]);
+_Noreturn void exec_command(struct config *c);
+
+/* rootfs.c */
+int open_in_root(int rootfd, const char *path, int flags, int mode);
+int make_in_root(int rootfd, const char *path, int as_file);
+void prepare_rootfs(struct config *c);
+void pivot_into(const char *rootfs);
+void finish_rootfs(struct config *c);
+
+/* caps.c */
+void set_user_and_capabilities(struct config *c);
+
+/* terminal.c */
+void setup_terminal(struct config *c);
+void raw_mode(int fd);
+void restore_mode(void);
+void copy_window_size(int master);
+
+/* init.c */
+_Noreturn void run_init(struct config *c);
+
+#endif

@@ -1,0 +1,33 @@
+// Starting the native helper (native/tsdocker-runtime, built by `npm install`) with its two protocol
+// descriptors, fd 3 (to the helper) and fd 4 (from it).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsdockerError } from '../errors';
+import { tracing } from '../trace';
+
+/** dist/src/runtime/helper.js -> native/tsdocker-runtime in the checkout or installed package. */
+export function helperPath(): string {
+  return path.join(__dirname, '..', '..', '..', 'native', 'tsdocker-runtime');
+}
+
+export interface HelperStdio {
+  /** -i: the helper reads our stdin and relays it */
+  stdin: boolean;
+}
+
+export function spawnHelper(io: HelperStdio): ChildProcess {
+  const file = helperPath();
+  if (!fs.existsSync(file)) {
+    throw new TsdockerError(`runtime helper ${file} is missing: run \`npm install\` (or \`make -C native\`)`, { path: file });
+  }
+  return spawn(file, [], {
+    // The helper relays our own stdio (foreground run). A later detached mode passes log files here.
+    stdio: [io.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
+    // Its own session: a ^C typed at the terminal reaches Node alone, which forwards it once
+    // (index.ts); otherwise the container would get SIGINT twice, from the terminal and from us.
+    detached: true,
+    // The helper passes none of its environment to the container; it only needs to know --trace.
+    env: { TSDOCKER_TRACE: tracing() ? '1' : '0' },
+  });
+}

@@ -1,0 +1,158 @@
+// The runtime: an OCI bundle (config.json + a mounted rootfs) becomes a running process.
+//
+//   config.json --validate.ts--> RuntimeSpec --translate.ts--> protocol messages (protocol.ts)
+//        --fd 3--> native/tsdocker-runtime: [0:monitor] clones [1:init] into new namespaces
+//        <--fd 4-- PID: Node puts the child in its cgroup (cgroups/), then sends GO
+//        <--fd 4-- STARTED or ERROR, then EXIT
+//
+// Node never calls clone, setns, mount or pivot_root itself: it runs several threads, and those
+// calls need a single-threaded process (docs/runtime.md).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND } from '../errors';
+import { trace } from '../trace';
+import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
+import { spawnHelper } from './helper';
+import { Decoder, MessageType, encode, type ErrorMsg, type ExitMsg, type ToHelper } from './protocol';
+import type { RuntimeSpec } from './spec';
+import { translate } from './translate';
+import { validateSpec } from './validate';
+
+export type { RuntimeSpec } from './spec';
+export { validateSpec } from './validate';
+
+export interface StartOptions {
+  /** directory holding config.json */
+  bundle: string;
+  /** container id: names the cgroup (tsdocker/<id>) */
+  id: string;
+  /** -i: relay our stdin to the container; -t comes from config.json process.terminal */
+  stdin: boolean;
+  /** foreground run: relay to tsdocker's own stdin/stdout/stderr (the only mode so far) */
+  stdio?: 'inherit';
+  /** called with the container's first process's host pid, once its command runs */
+  onStart?: (hostPid: number) => void;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  /** set when the container's first process was killed by this signal (exitCode is 128+signal) */
+  signal?: number;
+  oomKilled: boolean;
+}
+
+/** Signals tsdocker passes on to the container, as `docker run` does (--sig-proxy). */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+export function readSpec(bundle: string): RuntimeSpec {
+  const file = path.join(bundle, 'config.json');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RuntimeSpec;
+  } catch (err) {
+    throw wrap(err, `read runtime spec ${file}`);
+  }
+}
+
+/** Runs the bundle's process and resolves when it has exited; rejects if it could not start. */
+export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
+  const spec = readSpec(opts.bundle);
+  validateSpec(spec);
+  const messages = translate(spec, { bundle: path.resolve(opts.bundle), stdin: opts.stdin });
+  // validateSpec has checked what the cgroups module's narrower types require (device rule types).
+  const cgroup = createCgroup(opts.id, spec.linux?.resources as CgroupResources | undefined);
+  try {
+    return await supervise(opts, messages, cgroup);
+  } finally {
+    cgroup.remove();
+  }
+}
+
+function supervise(opts: StartOptions, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
+  return new Promise((resolve, reject) => {
+    const helper = spawnHelper({ stdin: opts.stdin });
+    const toHelper = helper.stdio[3] as Writable;
+    const fromHelper = helper.stdio[4] as Readable;
+    const decoder = new Decoder();
+    let pid = 0;
+    let failure: TsdockerError | undefined;
+    let exit: ExitMsg | undefined;
+
+    const forward = (sig: NodeJS.Signals): void => {
+      trace('signal', `forward ${sig} to the runtime helper`);
+      helper.kill(sig);
+    };
+    for (const sig of FORWARDED) process.on(sig, forward);
+
+    // Closing fd 3 is how the helper learns that Node has gone; keep it open until the helper exits.
+    toHelper.on('error', () => {});
+    for (const m of messages) toHelper.write(encode(m));
+
+    fromHelper.on('data', (chunk: Buffer) => {
+      let received;
+      try {
+        received = decoder.push(chunk);
+      } catch (err) {
+        failure ??= wrap(err, 'runtime helper');
+        helper.kill('SIGKILL');
+        return;
+      }
+      for (const m of received) {
+        switch (m.type) {
+          case MessageType.Pid:
+            pid = m.pid;
+            trace('runtime', `container process is host pid ${pid}; add it to its cgroup, then release it`);
+            try {
+              cgroup.addProcess(pid);
+              toHelper.write(encode({ type: MessageType.Go }));
+            } catch (err) {
+              failure ??= wrap(err, `add pid ${pid} to cgroup`);
+              toHelper.end(); // the helper kills the child, which never ran the command
+            }
+            break;
+          case MessageType.Started:
+            trace('runtime', `container ${opts.id} started`);
+            opts.onStart?.(pid);
+            break;
+          case MessageType.Error:
+            failure ??= helperError(m);
+            break;
+          case MessageType.Exit:
+            exit = m;
+            break;
+        }
+      }
+    });
+
+    helper.on('error', (err) => {
+      failure ??= wrap(err, 'start runtime helper');
+    });
+    helper.on('exit', () => toHelper.destroy());
+    helper.on('close', (code, signal) => {
+      for (const sig of FORWARDED) process.off(sig, forward);
+      if (failure) return reject(failure);
+      if (!exit) {
+        return reject(new TsdockerError(`runtime helper exited without reporting a status (${signal ?? `code ${code}`})`));
+      }
+      try {
+        resolve({ exitCode: exit.code, signal: exit.signal || undefined, oomKilled: cgroup.oomKilled() });
+      } catch (err) {
+        reject(wrap(err, 'read cgroup OOM status'));
+      }
+    });
+  });
+}
+
+/** A failure inside the container, as one line; Docker's exit codes for a command that cannot run. */
+function helperError(m: ErrorMsg): TsdockerError {
+  const code = errnoName(m.errno);
+  if (m.stage === 'lookup') {
+    return new TsdockerError(m.message, { code, errno: m.errno, exitCode: EXIT_NOT_FOUND });
+  }
+  if (m.stage === 'exec') {
+    return new TsdockerError(`${m.message}: ${strerror(m.errno)}`, {
+      code, errno: m.errno, exitCode: m.errno === 2 ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE,
+    });
+  }
+  return errnoError(`container setup: ${m.message}`, m.errno);
+}

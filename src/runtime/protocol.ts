@@ -1,0 +1,169 @@
+// The protocol between Node and the native helper (native/tsdocker-runtime). Every message type is
+// here, mirrored one for one by native/protocol.h; native/README.md describes each field.
+//
+// Node spawns the helper with two extra descriptors: fd 3 carries messages from Node, fd 4 messages
+// to Node. A message is  u32 type | u32 length | payload  (host byte order) and the payload is a
+// list of NUL-terminated strings; numbers travel as decimal text. Node translates config.json into
+// these records (translate.ts), so the C never parses JSON.
+//
+//   Node (src/runtime)            [0:monitor] (host pid ns)           [1:init] (new namespaces)
+//        |                              |                                    |
+//        |--- NAMESPACE, ROOTFS, ... -->|                                    |
+//        |--- END --------------------->|                                    |
+//        |                              |--- clone(CLONE_NEW*) ------------->|  waits on sync
+//        |<-- PID <host pid> -----------|                                    |
+//   cgroup.addProcess(pid)              |                                    |
+//        |--- GO ---------------------->|--- GO ---------------------------->|
+//        |                              |                                    |  unshare cgroup ns,
+//        |                              |                                    |  mounts, pivot_root,
+//        |                              |<-- PTY <master fd> (only with -t) -|  /dev/pts/0 inside
+//        |                              |--- PTY_ACK (window size set) ----->|
+//        |                              |                                    |  user, capabilities
+//        |                              |<-- ERROR errno message ------------|  on any failure, or
+//        |                              |<-- EOF (sync is O_CLOEXEC) --------|  execve succeeded
+//        |<-- ERROR or STARTED ---------|                                    |
+//        |<-- EXIT code signal ---------|<-- waitpid ------------------------|  exits
+//
+// Why Node writes cgroup.procs, and not the C: the cgroups module knows v1, v2 and hybrid layouts
+// and owns cleanup; the helper only has to stop and wait. The child is in its cgroup before GO, so
+// nothing it runs escapes its limits ("so that no children can escape the cgroup", runc).
+
+export const FD_FROM_NODE = 3;
+export const FD_TO_NODE = 4;
+export const MAX_MESSAGE = 1 << 20;
+
+export const enum MessageType {
+  // Node -> helper: the configuration, closed by End
+  Namespace = 1,
+  Rootfs = 2,
+  Hostname = 3,
+  Mount = 4,
+  Mask = 5,
+  Readonly = 6,
+  Arg = 7,
+  Env = 8,
+  Cwd = 9,
+  User = 10,
+  Caps = 11,
+  Rlimit = 12,
+  Process = 13,
+  Sysctl = 14,
+  End = 19,
+  Go = 20,
+  // helper -> Node
+  Pid = 30,
+  Started = 31,
+  Error = 32,
+  Exit = 33,
+}
+
+/** One interface per message, with its fields in protocol order. */
+export interface NamespaceMsg { type: MessageType.Namespace; flag: number; path: string /* "" = new */ }
+export interface RootfsMsg { type: MessageType.Rootfs; path: string; readonly: boolean }
+export interface HostnameMsg { type: MessageType.Hostname; name: string }
+export interface MountMsg {
+  type: MessageType.Mount;
+  destination: string;
+  fstype: string;
+  source: string;
+  /** MS_* flags for mount(2) */
+  flags: number;
+  /** MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), applied by a second mount(2) */
+  propagation: number;
+  /** the options mount(2) passes to the filesystem, e.g. "mode=755,size=65536k" */
+  data: string;
+}
+export interface MaskMsg { type: MessageType.Mask; path: string }
+export interface ReadonlyMsg { type: MessageType.Readonly; path: string }
+export interface ArgMsg { type: MessageType.Arg; value: string }
+export interface EnvMsg { type: MessageType.Env; value: string }
+export interface CwdMsg { type: MessageType.Cwd; path: string }
+export interface UserMsg { type: MessageType.User; uid: number; gid: number; additionalGids: number[] }
+/** Capability sets as 64-bit masks, bit N = capability number N (linux/capability.h). */
+export interface CapsMsg {
+  type: MessageType.Caps;
+  bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint;
+}
+export interface RlimitMsg { type: MessageType.Rlimit; resource: number; soft: bigint; hard: bigint }
+export interface ProcessMsg {
+  type: MessageType.Process;
+  terminal: boolean; stdin: boolean; init: boolean; noNewPrivileges: boolean;
+}
+/** path: under /proc/sys, with slashes ("net/ipv4/ping_group_range") */
+export interface SysctlMsg { type: MessageType.Sysctl; path: string; value: string }
+export interface EndMsg { type: MessageType.End }
+export interface GoMsg { type: MessageType.Go }
+
+export interface PidMsg { type: MessageType.Pid; pid: number }
+export interface StartedMsg { type: MessageType.Started }
+/** stage: "setup" (any step before execve), "lookup" (PATH search), "exec" (execve itself). */
+export interface ErrorMsg { type: MessageType.Error; stage: string; errno: number; message: string }
+/** code: the exit status, or 128+N when killed by signal N (then signal is N, else 0). */
+export interface ExitMsg { type: MessageType.Exit; code: number; signal: number }
+
+export type ToHelper = NamespaceMsg | RootfsMsg | HostnameMsg | MountMsg | MaskMsg | ReadonlyMsg | ArgMsg |
+  EnvMsg | CwdMsg | UserMsg | CapsMsg | RlimitMsg | ProcessMsg | SysctlMsg | EndMsg | GoMsg;
+export type FromHelper = PidMsg | StartedMsg | ErrorMsg | ExitMsg;
+
+const flag = (b: boolean): string => (b ? '1' : '0');
+
+function fields(m: ToHelper): string[] {
+  switch (m.type) {
+    case MessageType.Namespace: return [String(m.flag), m.path];
+    case MessageType.Rootfs: return [m.path, flag(m.readonly)];
+    case MessageType.Hostname: return [m.name];
+    case MessageType.Mount:
+      return [m.destination, m.fstype, m.source, String(m.flags), String(m.propagation), m.data];
+    case MessageType.Mask: case MessageType.Readonly: case MessageType.Cwd: return [m.path];
+    case MessageType.Arg: case MessageType.Env: return [m.value];
+    case MessageType.User: return [String(m.uid), String(m.gid), ...m.additionalGids.map(String)];
+    case MessageType.Caps:
+      return [m.bounding, m.effective, m.permitted, m.inheritable, m.ambient].map(String);
+    case MessageType.Rlimit: return [String(m.resource), String(m.soft), String(m.hard)];
+    case MessageType.Process:
+      return [flag(m.terminal), flag(m.stdin), flag(m.init), flag(m.noNewPrivileges)];
+    case MessageType.Sysctl: return [m.path, m.value];
+    case MessageType.End: case MessageType.Go: return [];
+  }
+}
+
+export function encode(m: ToHelper): Buffer {
+  const payload = Buffer.concat(fields(m).map((f) => Buffer.from(f + '\0')));
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(m.type, 0);
+  header.writeUInt32LE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+function decodeOne(type: number, f: string[]): FromHelper {
+  switch (type) {
+    case MessageType.Pid: return { type: MessageType.Pid, pid: Number(f[0]) };
+    case MessageType.Started: return { type: MessageType.Started };
+    case MessageType.Error:
+      return { type: MessageType.Error, stage: f[0], errno: Number(f[1]), message: f[2] ?? '' };
+    case MessageType.Exit: return { type: MessageType.Exit, code: Number(f[0]), signal: Number(f[1] ?? 0) };
+    default: throw new Error(`unknown message type ${type} from the runtime helper`);
+  }
+}
+
+/** Splits a byte stream from fd 4 into messages; feed it chunks as they arrive. */
+export class Decoder {
+  private buffered = Buffer.alloc(0);
+
+  push(chunk: Buffer): FromHelper[] {
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    const out: FromHelper[] = [];
+    while (this.buffered.length >= 8) {
+      const type = this.buffered.readUInt32LE(0);
+      const length = this.buffered.readUInt32LE(4);
+      if (length > MAX_MESSAGE) throw new Error(`message of ${length} bytes from the runtime helper`);
+      if (this.buffered.length < 8 + length) break;
+      const payload = this.buffered.subarray(8, 8 + length).toString('utf8');
+      this.buffered = this.buffered.subarray(8 + length);
+      const f = payload.split('\0');
+      f.pop(); // the text after the last NUL is empty
+      out.push(decodeOne(type, f));
+    }
+    return out;
+  }
+}
