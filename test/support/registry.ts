@@ -51,8 +51,12 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+const DIR_PREFIX = 'tsdocker-registry-';
+
 export async function startRegistry(opts: RegistryOptions): Promise<TestRegistry> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-registry-'));
+  removeAbandonedDirs();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), DIR_PREFIX));
+  fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
   let tokenServer: TokenServer | undefined;
   try {
     let authConfig = '';
@@ -80,7 +84,9 @@ export async function startRegistry(opts: RegistryOptions): Promise<TestRegistry
         authConfig,
       ].join('\n');
       fs.writeFileSync(path.join(dir, 'config.yml'), config);
-      const child = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')],
+      // setpriv(1) sets PR_SET_PDEATHSIG (prctl(2)) before exec'ing the registry, so the kernel
+      // kills it if the test process dies without running its exit hooks (SIGKILL, crash).
+      const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', REGISTRY_BIN, 'serve', path.join(dir, 'config.yml')],
         { stdio: ['ignore', 'ignore', 'pipe'] });
       running.add(child);
       let stderr = '';
@@ -110,6 +116,19 @@ export async function startRegistry(opts: RegistryOptions): Promise<TestRegistry
     await tokenServer?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Temporary dirs of registries whose test process was killed before it could clean up. */
+function removeAbandonedDirs(): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      process.kill(Number(fs.readFileSync(path.join(dir, 'owner.pid'), 'utf8')), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
