@@ -230,8 +230,9 @@ static int relay(struct relay *r, int sigfd, pid_t child)
 	return status;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	init_stage_name(argc, argv);
 	set_stage_name("tsdocker:[0:monitor]");
 	const char *t = getenv("TSDOCKER_TRACE");
 	trace_on = t && strcmp(t, "1") == 0;

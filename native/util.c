@@ -28,9 +28,27 @@ void trace(const char *area, const char *fmt, ...)
 	write_all(2, line, n);
 }
 
+static char *title;
+static size_t title_room;
+
+void init_stage_name(int argc, char **argv)
+{
+	title = argv[0];
+	title_room = argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0];
+}
+
 void set_stage_name(const char *name)
 {
-	prctl(PR_SET_NAME, name, 0, 0, 0);
+	/* The kernel keeps only 15 characters of a process name (comm, prctl(2) PR_SET_NAME), so
+	 * "tsdocker:[1:init]" is shortened there to "tsd:[1:init]"; the full name goes where ps(1)
+	 * reads the command line, over our own argv (as runc and PostgreSQL retitle themselves). */
+	char comm[16];
+	snprintf(comm, sizeof comm, "tsd:%s", strchr(name, '[') ? strchr(name, '[') : name);
+	prctl(PR_SET_NAME, comm, 0, 0, 0);
+	if (title && title_room > 1) {
+		memset(title, 0, title_room);
+		strncpy(title, name, title_room - 1);
+	}
 }
 
 _Noreturn void fail_stage(const char *stage, int err, const char *fmt, ...)

@@ -8,7 +8,8 @@ extern int sync_fd;
 
 /* "[trace] area: message" on stderr, the format of src/trace.ts, when TSDOCKER_TRACE=1. */
 void trace(const char *area, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* prctl(PR_SET_NAME), so `ps -e` shows tsdocker:[0:monitor] and tsdocker:[1:init]. */
+/* Name the process stage, so `ps` shows tsdocker:[0:monitor] and tsdocker:[1:init] (see util.c). */
+void init_stage_name(int argc, char **argv);
 void set_stage_name(const char *name);
 /* In the container child: send ERROR (stage, errno, message) to the monitor and exit. */
 _Noreturn void fail_stage(const char *stage, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
