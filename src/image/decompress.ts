@@ -74,11 +74,12 @@ export function decompressor(kind: Compression): Duplex | Stage | undefined {
 }
 
 // zstd (RFC 8878). Node 20 has no zstd in zlib, so fzstd, a pure-JS streaming decoder, does it.
-// fzstd calls back synchronously with each decoded block and cannot pause, so input is fed in small
-// slices and each slice's output is yielded (with backpressure) before the next slice goes in.
-const SLICE = 16 * 1024;
+// fzstd decodes everything it is given in one synchronous call and cannot pause, and a few bytes of
+// zstd can stand for megabytes (an RLE block is 4 bytes for up to 128 KiB: 400 MB of zeros is ~13 KB).
+// So the input is cut at block boundaries and given to fzstd one block at a time; each block's output
+// is yielded, with backpressure, before the next block goes in. Memory stays at one block.
 // A block never decodes to more than 128 KiB (RFC 8878 3.1.1.2.3, Block_Maximum_Size); fzstd does
-// not check this, and a larger "block" is how a hostile stream would balloon memory.
+// not check it, and a larger "block" is how a hostile stream would balloon memory.
 const MAX_BLOCK = 128 * 1024;
 
 async function* zstdStage(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -95,9 +96,10 @@ async function* zstdStage(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
       throw new TsdockerError(`zstd: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   };
+  const blocks = new ZstdBlockSplitter();
   for await (const chunk of source) {
-    for (let at = 0; at < chunk.length; at += SLICE) {
-      push(chunk.subarray(at, at + SLICE), false);
+    for (const piece of blocks.split(chunk)) {
+      push(piece, false);
       const out = ready;
       ready = [];
       yield* out;
@@ -105,4 +107,87 @@ async function* zstdStage(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
   }
   push(new Uint8Array(0), true);
   yield* ready;
+}
+
+/**
+ * Finds where each zstd block ends in a stream of frames, reading only the headers (RFC 8878 3.1):
+ *   frame     = magic(4) descriptor(1) [window(1)] [dictionary id(0-4)] [content size(0-8)] block... [checksum(4)]
+ *   block     = header(3: last bit, 2-bit type, 21-bit size) content(size; 1 byte for RLE)
+ *   skippable = magic 0x184D2A5? size(4) data(size)
+ */
+export class ZstdBlockSplitter {
+  private state: 'magic' | 'skippable' | 'descriptor' | 'block' | 'checksum' = 'magic';
+  private field: number[] = []; // header bytes collected so far (a header may span chunks)
+  private want = 4; // length of the header being collected
+  private skip = 0; // bytes to pass over before the next header
+  private cutAfterSkip = false; // the bytes being skipped end a block
+  private checksum = false;
+
+  /** Split a chunk into pieces that each end where a block ends (but the last piece). */
+  *split(chunk: Buffer): Generator<Buffer> {
+    let start = 0;
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - i);
+        i += n;
+        this.skip -= n;
+      } else {
+        this.field.push(chunk[i++]);
+        if (this.field.length === this.want) {
+          const field = Buffer.from(this.field);
+          this.field = [];
+          this.header(field);
+        }
+      }
+      if (this.cutAfterSkip && this.skip === 0) {
+        this.cutAfterSkip = false;
+        yield chunk.subarray(start, i);
+        start = i;
+      }
+    }
+    if (start < chunk.length) yield chunk.subarray(start);
+  }
+
+  private header(field: Buffer): void {
+    switch (this.state) {
+      case 'magic': {
+        const magic = field.readUInt32LE(0);
+        if (magic === 0xfd2fb528) this.expect('descriptor', 1);
+        else if ((magic & 0xfffffff0) === 0x184d2a50) this.expect('skippable', 4);
+        else throw new TsdockerError(`zstd: bad frame magic 0x${magic.toString(16)}`);
+        return;
+      }
+      case 'skippable':
+        this.skip = field.readUInt32LE(0);
+        return this.expect('magic', 4);
+      case 'descriptor': {
+        const d = field[0];
+        const singleSegment = (d >> 5) & 1;
+        this.checksum = ((d >> 2) & 1) === 1;
+        const windowSize = singleSegment ? 0 : 1;
+        const dictionaryId = [0, 1, 2, 4][d & 3];
+        const contentSize = [singleSegment, 2, 4, 8][d >> 6];
+        this.skip = windowSize + dictionaryId + contentSize;
+        return this.expect('block', 3);
+      }
+      case 'block': {
+        const h = field[0] | (field[1] << 8) | (field[2] << 16);
+        const last = (h & 1) === 1;
+        const type = (h >> 1) & 3;
+        if (type === 3) throw new TsdockerError('zstd: reserved block type');
+        this.skip = type === 1 ? 1 : h >>> 3; // RLE: one byte, repeated
+        this.cutAfterSkip = true;
+        if (!last) return this.expect('block', 3);
+        return this.checksum ? this.expect('checksum', 4) : this.expect('magic', 4);
+      }
+      case 'checksum':
+        return this.expect('magic', 4);
+    }
+  }
+
+  private expect(state: ZstdBlockSplitter['state'], length: number): void {
+    this.state = state;
+    this.want = length;
+  }
 }
