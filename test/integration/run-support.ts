@@ -1,0 +1,125 @@
+// Shared by the run-*.test.ts files: a real registry on 127.0.0.1 serving the busybox fixture,
+// pulled once into a fresh tsdocker root, and a way to run the tsdocker CLI as a separate process
+// against that root, as a student would.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pushFixture } from '../support/fixtures';
+import { startRegistry, type TestRegistry } from '../support/registry';
+
+export const ROOT_DIR = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT_DIR, 'bin', 'tsdocker');
+const LAUNCHER = path.join(__dirname, 'run-cli.js');
+const HELPER = path.join(ROOT_DIR, 'native', 'tsdocker-runtime');
+
+export const isRoot = process.getuid?.() === 0;
+export const skip = !isRoot ? 'needs root' : !fs.existsSync('/bin/busybox') ? 'needs busybox-static' :
+  !fs.existsSync('/usr/bin/docker-registry') ? 'needs docker-registry' :
+  !fs.existsSync(HELPER) ? 'needs native/tsdocker-runtime (make -C native)' : false;
+
+/** Whether src/cli/main.ts already lists `run`; until it does, run-cli.ts stands in for it. */
+const mainHasRun = (() => {
+  try {
+    return /file: 'run'/.test(fs.readFileSync(path.join(ROOT_DIR, 'dist', 'src', 'cli', 'main.js'), 'utf8'));
+  } catch {
+    return false;
+  }
+})();
+
+export interface Env {
+  root: string;
+  image: string;
+  env: NodeJS.ProcessEnv;
+  registry: TestRegistry;
+  cleanup(): Promise<void>;
+}
+
+export interface Result {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A registry with busybox, and a tsdocker root that has pulled it. */
+export async function setup(): Promise<Env> {
+  const registry = await startRegistry({ auth: 'none' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-run-'));
+  try {
+    const image = await pushFixture(registry, 'busybox', 'busybox:latest');
+    const config = path.join(dir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ 'insecure-registries': [registry.host] }));
+    const root = path.join(dir, 'root');
+    const env: NodeJS.ProcessEnv = { ...process.env, TSDOCKER_ROOT: root, TSDOCKER_CONFIG: config,
+      DOCKER_CONFIG: path.join(dir, 'docker') };
+    delete env.TSDOCKER_TRACE;
+    const e: Env = {
+      root, image, env, registry,
+      async cleanup() {
+        // Whatever a failed test left running or mounted goes first, then the files.
+        tsdockerSync(e, ['rm', '-f', '-v', ...listAll(e)]);
+        spawnSync('umount', ['-R', '-l', root], { stdio: 'ignore' });
+        fs.rmSync(dir, { recursive: true, force: true });
+        await registry.stop();
+      },
+    };
+    const pulled = tsdockerSync(e, ['pull', '-q', image]);
+    if (pulled.status !== 0) throw new Error(`pull ${image}: ${pulled.stderr}`);
+    return e;
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await registry.stop();
+    throw err;
+  }
+}
+
+function listAll(e: Env): string[] {
+  return tsdockerSync(e, ['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+}
+
+function command(args: string[]): string[] {
+  return mainHasRun ? [BIN, ...args] : [LAUNCHER, ...args];
+}
+
+export function tsdockerSync(e: Env, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Result {
+  const r = spawnSync(process.execPath, command(args), {
+    env: { ...e.env, ...opts.env }, input: opts.input ?? '', encoding: 'utf8', timeout: 120_000,
+  });
+  return { status: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, asynchronously, for tests that act while the container runs. */
+export function tsdockerAsync(e: Env, args: string[]) {
+  return spawn(process.execPath, command(args), { env: e.env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Wait for a condition the kernel reports (not a fixed sleep): polls every 20 ms, up to `ms`. */
+export async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The host's mounts and tsdocker cgroups, to compare before and after. */
+export function hostSnapshot(): { mounts: string[]; cgroups: string[] } {
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').filter(Boolean).sort();
+  const cgroups: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const d of names) {
+      if (!d.isDirectory()) continue;
+      const p = path.join(dir, d.name);
+      if (p.includes('tsdocker')) cgroups.push(p);
+      if (depth < 3) walk(p, depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return { mounts, cgroups: cgroups.sort() };
+}
