@@ -62,3 +62,35 @@ export async function buildOnce(dir: string, build: (tmp: string) => Promise<voi
   }
   return dir;
 }
+
+/** Entries of a directory, sorted; none if it does not exist. */
+export function listDir(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+/**
+ * The OCI layout of fixture `name` at .cache/fixtures/<name>-<key>/layout, built by `build` if
+ * missing. `key` (from contentKey) must change whenever the builder or its inputs change.
+ */
+export async function cachedFixture(name: string, key: string, build: (layout: string) => Promise<void>):
+Promise<string> {
+  const dir = cacheDir('fixtures', `${name}-${key}`);
+  const layout = path.join(dir, 'layout');
+  if (fs.existsSync(dir)) return layout;
+  await buildOnce(dir, async (tmp) => {
+    // The layout is built one level down so the builder (umoci) gets a path it may create itself.
+    await build(path.join(tmp, 'layout'));
+  });
+  // Older builds of this fixture are dead weight once the new one exists.
+  for (const old of listDir(cacheDir('fixtures'))) {
+    if (old.startsWith(`${name}-`) && old !== `${name}-${key}` && /^[0-9a-f]{16}$/.test(old.slice(name.length + 1))) {
+      fs.rmSync(cacheDir('fixtures', old), { recursive: true, force: true });
+    }
+  }
+  return layout;
+}
+
+/** A cache key from the compiled code of the given support modules (siblings of this file). */
+export function codeKey(modules: string[], extra: Array<string | Buffer> = []): string {
+  return contentKey([...modules.map((m) => fs.readFileSync(path.join(__dirname, `${m}.js`))), ...extra]);
+}

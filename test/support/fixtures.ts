@@ -1,7 +1,7 @@
 // Fixture images for tests, built WITHOUT tsdocker by independent tools, so that a bug in tsdocker
 // cannot hide in the image it is tested with:
 //   busybox   Debian's busybox-static with an applet symlink for every command, packed by umoci
-//   debian    `debootstrap --variant=minbase bookworm`, packed by umoci (minutes: only on request)
+//   debian    `debootstrap --variant=minbase bookworm`, packed by umoci (./debian.ts; minutes, on request)
 //   the hand-made edge cases of ./edge-images.ts (written as OCI layouts by ./oci-layout.ts)
 // Each is an OCI image layout tagged `latest`, cached under .cache/fixtures/<name>-<key>/, where
 // the key hashes the builder code and its inputs: change either and the fixture is rebuilt.
@@ -9,9 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TsdockerError } from '../../src/errors';
-import { RunResult, buildOnce, cacheDir, contentKey, run } from './cache';
+import { RunResult, cachedFixture, codeKey, run } from './cache';
+import { debianFixture } from './debian';
 import { EDGE_IMAGES } from './edge-images';
 import { readImage } from './oci-layout';
+import { umociImage } from './umoci';
 import { pushLayout } from './push';
 import type { TestRegistry } from './registry';
 
@@ -19,21 +21,13 @@ export type FixtureName = 'busybox' | keyof typeof EDGE_IMAGES;
 
 export const FIXTURE_NAMES: FixtureName[] = ['busybox', ...Object.keys(EDGE_IMAGES)];
 
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** The code that builds fixtures: when it changes, every cache key changes. */
-function builderKey(): string {
-  const files = ['fixtures.js', 'edge-images.js', 'layers.js', 'oci-layout.js'];
-  return contentKey(files.map((f) => fs.readFileSync(path.join(__dirname, f))));
-}
-
 /** The OCI layout directory of a fixture, building and caching it first if needed. */
 export async function fixture(name: FixtureName): Promise<string> {
   if (name === 'busybox') return busyboxFixture();
   const build = EDGE_IMAGES[name];
   if (!build) throw new TsdockerError(`no such fixture: ${name}`);
   const busybox = await busyboxFixture();
-  return cached(name, contentKey([builderKey(), busybox]), async (dir) => {
+  return cachedFixture(name, codeKey(['edge-images', 'layers', 'oci-layout'], [busybox]), async (dir) => {
     build(dir, { busybox: readImage(busybox, 'latest').layers });
   });
 }
@@ -41,8 +35,7 @@ export async function fixture(name: FixtureName): Promise<string> {
 async function busyboxFixture(): Promise<string> {
   const binary = '/bin/busybox';
   if (!fs.existsSync(binary)) throw new TsdockerError(`${binary} missing: apt-get install busybox-static`);
-  const key = contentKey([builderKey(), fs.readFileSync(binary)]);
-  return cached('busybox', key, async (dir) => {
+  return cachedFixture('busybox', codeKey(['fixtures', 'umoci'], [fs.readFileSync(binary)]), async (dir) => {
     await umociImage(dir, async (rootfs) => {
       const { stdout } = await run(binary, ['--list-full']);
       populateBusybox(rootfs, binary, stdout.split('\n').filter(Boolean));
@@ -69,81 +62,6 @@ function populateBusybox(rootfs: string, binary: string, applets: string[]): voi
   fs.mkdirSync(path.join(rootfs, 'root'), { mode: 0o700 });
   fs.mkdirSync(path.join(rootfs, 'home/student'));
   fs.chownSync(path.join(rootfs, 'home/student'), 1000, 1000);
-}
-
-/**
- * A one-layer image made the way umoci(1) documents: init a layout, create an empty image, unpack
- * it to a runtime bundle, fill bundle/rootfs, repack the difference as a layer, set the config.
- */
-async function umociImage(layout: string, fill: (rootfs: string) => Promise<void>, config: string[]): Promise<void> {
-  const bundle = `${layout}.bundle`;
-  try {
-    fs.rmSync(layout, { recursive: true, force: true });
-    await run('umoci', ['init', '--layout', layout]);
-    await run('umoci', ['new', '--image', `${layout}:latest`]);
-    await run('umoci', ['unpack', '--image', `${layout}:latest`, bundle]);
-    await fill(path.join(bundle, 'rootfs'));
-    await run('umoci', ['repack', '--image', `${layout}:latest`, bundle]);
-    await run('umoci', ['config', '--image', `${layout}:latest`, '--config.env', PATH_ENV, ...config]);
-    await run('umoci', ['gc', '--layout', layout]);
-  } finally {
-    fs.rmSync(bundle, { recursive: true, force: true });
-  }
-}
-
-/**
- * Debian bookworm minbase, from the apt mirror this machine uses. Takes minutes the first time;
- * throws if debootstrap cannot run (no mirror, no space), so callers can skip with the reason.
- */
-export async function debianFixture(): Promise<string> {
-  const mirror = process.env.TSDOCKER_DEBIAN_MIRROR ?? aptMirror();
-  return cached('debian', contentKey([builderKey(), mirror, 'bookworm', 'minbase']), async (dir) => {
-    await umociImage(dir, async (rootfs) => {
-      await run('debootstrap', ['--variant=minbase', 'bookworm', rootfs, mirror]);
-      // The package cache and lists are large and useless in an image.
-      for (const sub of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
-        for (const f of fs.readdirSync(path.join(rootfs, sub))) {
-          if (f.endsWith('.deb') || f.endsWith('_Packages') || f.endsWith('Release')) {
-            fs.rmSync(path.join(rootfs, sub, f), { force: true });
-          }
-        }
-      }
-    }, ['--config.cmd', 'bash']);
-  });
-}
-
-/** The first Debian URI in the apt sources (deb822 `.sources` files or one-line sources.list). */
-export function aptMirror(): string {
-  const files = ['/etc/apt/sources.list', ...listDir('/etc/apt/sources.list.d').map((f) => `/etc/apt/sources.list.d/${f}`)];
-  for (const file of files) {
-    if (!fs.existsSync(file)) continue;
-    const text = fs.readFileSync(file, 'utf8');
-    const match = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+bookworm\s/m.exec(text);
-    if (match) return match[1];
-  }
-  return 'http://deb.debian.org/debian';
-}
-
-function listDir(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
-}
-
-async function cached(name: string, key: string, build: (dir: string) => Promise<void>): Promise<string> {
-  const dir = cacheDir('fixtures', `${name}-${key}`);
-  const layout = path.join(dir, 'layout');
-  if (fs.existsSync(dir)) return layout;
-  await buildOnce(dir, async (tmp) => {
-    // The layout is built one level down so the builder (umoci) gets a path it may create itself.
-    await build(path.join(tmp, 'layout'));
-  });
-  // Older builds of this fixture are dead weight once the new one exists.
-  for (const old of listDir(cacheDir('fixtures'))) {
-    if (old.startsWith(`${name}-`) && old !== `${name}-${key}` && !old.includes('.tmp-') &&
-        /^[0-9a-f]{16}$/.test(old.slice(name.length + 1))) {
-      fs.rmSync(cacheDir('fixtures', old), { recursive: true, force: true });
-    }
-  }
-  return layout;
 }
 
 export interface PushFixtureOptions {

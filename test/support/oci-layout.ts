@@ -67,6 +67,17 @@ export function writeBlob(dir: string, data: Buffer, mediaType: string): Descrip
   return { mediaType, digest, size: data.length };
 }
 
+/** Share a blob with another layout: a hard link (blobs are immutable), or a copy across filesystems. */
+function linkBlob(fromDir: string, toDir: string, digest: string): void {
+  const target = blobPath(toDir, digest);
+  if (fs.existsSync(target)) return;
+  try {
+    fs.linkSync(blobPath(fromDir, digest), target);
+  } catch {
+    fs.copyFileSync(blobPath(fromDir, digest), target);
+  }
+}
+
 export function readBlob(dir: string, digest: string): Buffer {
   return fs.readFileSync(blobPath(dir, digest));
 }
@@ -91,10 +102,10 @@ export function addImage(dir: string, spec: ImageSpec): Descriptor {
       layers.push(writeBlob(dir, compress(source.tar, compression), layerMediaType(format, compression)));
       diffIds.push(sha256(source.tar));
     } else {
-      const data = readBlob(source.from, source.descriptor.digest);
       const mediaType = format === 'docker' && source.descriptor.mediaType === MEDIA.ociLayerGzip
         ? MEDIA.dockerLayerGzip : source.descriptor.mediaType;
-      layers.push(writeBlob(dir, data, mediaType));
+      linkBlob(source.from, dir, source.descriptor.digest);
+      layers.push({ mediaType, digest: source.descriptor.digest, size: source.descriptor.size });
       diffIds.push(source.diffId);
     }
   }
