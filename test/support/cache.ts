@@ -81,11 +81,15 @@ Promise<string> {
     // The layout is built one level down so the builder (umoci) gets a path it may create itself.
     await build(path.join(tmp, 'layout'));
   });
-  // Older builds of this fixture are dead weight once the new one exists.
+  // Older builds of this fixture are dead weight once the new one exists, and so are the
+  // temporary dirs of builds that were killed (an hour is far longer than any build takes).
   for (const old of listDir(cacheDir('fixtures'))) {
-    if (old.startsWith(`${name}-`) && old !== `${name}-${key}` && /^[0-9a-f]{16}$/.test(old.slice(name.length + 1))) {
-      fs.rmSync(cacheDir('fixtures', old), { recursive: true, force: true });
-    }
+    if (!old.startsWith(`${name}-`) || old === `${name}-${key}`) continue;
+    const file = cacheDir('fixtures', old);
+    const stale = old.includes('.tmp-')
+      ? Date.now() - fs.statSync(file).mtimeMs > 3600_000
+      : /^[0-9a-f]{16}$/.test(old.slice(name.length + 1));
+    if (stale) fs.rmSync(file, { recursive: true, force: true });
   }
   return layout;
 }
