@@ -1,0 +1,241 @@
+// cgroups on the real kernel (root): the limits are written where the kernel reads them, and the
+// kernel enforces them on real processes. Each process is started held (blocked reading stdin),
+// moved into the cgroup, then released, so none of its work happens outside the limits.
+// Every cgroup made here is removed again, and so is each tsdocker/ parent this file created.
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import { createCgroup, cpusToQuota, detectMode, loadCgroup, type Cgroup, type CgroupMode } from '../../src/runtime/cgroups';
+import { CGROUP_ROOT } from '../../src/runtime/cgroups/detect';
+
+const ROOT = CGROUP_ROOT;
+const isRoot = process.getuid?.() === 0;
+const mode: CgroupMode | undefined = isRoot && fs.existsSync(ROOT) ? detectMode(ROOT) : undefined;
+const skip = mode === undefined ? 'needs root and /sys/fs/cgroup' : false;
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const MiB = 1 << 20;
+
+/** The tsdocker/ parent directories, so that the ones this file creates are removed at the end. */
+function parents(): string[] {
+  if (mode === 'unified') return [path.join(ROOT, 'tsdocker')];
+  return fs.readdirSync(ROOT).filter((c) => c !== 'unified').map((c) => path.join(ROOT, c, 'tsdocker'));
+}
+let parentsBefore = new Set<string>();
+before(() => {
+  if (!skip) parentsBefore = new Set(parents().filter((p) => fs.existsSync(p)));
+});
+after(() => {
+  if (skip) return;
+  for (const p of parents()) {
+    if (parentsBefore.has(p) || !fs.existsSync(p)) continue;
+    try {
+      fs.rmdirSync(p);
+    } catch {
+      // another tsdocker run on this host is using it
+    }
+  }
+});
+
+let counter = 0;
+function uniqueName(): string {
+  return `test-${process.pid}-${++counter}`;
+}
+
+type TestContext = { after: (fn: () => void | Promise<void>) => void };
+
+/**
+ * Undo steps for one test, run last-in first-out in a single after hook: processes are killed
+ * before their cgroup is removed, and one failing step does not skip the others. (node:test runs
+ * several t.after hooks first-in first-out, and stops at the first that throws.)
+ */
+const undoStacks = new WeakMap<TestContext, Array<() => void | Promise<void>>>();
+function onCleanup(t: TestContext, step: () => void | Promise<void>): void {
+  let stack = undoStacks.get(t);
+  if (!stack) {
+    const steps: Array<() => void | Promise<void>> = [];
+    stack = steps;
+    undoStacks.set(t, steps);
+    t.after(async () => {
+      let first: unknown;
+      for (const undo of steps.reverse()) {
+        try {
+          await undo();
+        } catch (err) {
+          first ??= err;
+        }
+      }
+      if (first !== undefined) throw first;
+    });
+  }
+  stack.push(step);
+}
+
+/** A cgroup that is removed after the test, whatever happens in it. */
+function newCgroup(t: TestContext, resources: Parameters<typeof createCgroup>[1]): Cgroup {
+  const cg = createCgroup(uniqueName(), resources);
+  onCleanup(t, () => cg.remove());
+  return cg;
+}
+
+interface Held {
+  child: ChildProcess;
+  release(): void;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+}
+
+/**
+ * Start `argv` blocked on a line from stdin (the command itself reads it), put it into `cg`, and
+ * return a handle to release it. The process is killed after the test if it is still alive.
+ */
+function startIn(t: TestContext, cg: Cgroup, argv: string[]): Held {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }));
+  onCleanup(t, async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  assert.ok(child.pid, `spawn ${argv[0]}`);
+  cg.addProcess(child.pid);
+  return { child, release: () => child.stdin!.write('go\n'), exited, stdout: () => out };
+}
+
+const SHELL_HELD = (script: string): string[] => ['sh', '-c', `read go; ${script}`];
+
+function read(dir: string, file: string): string {
+  return fs.readFileSync(path.join(dir, file), 'utf8').trim();
+}
+
+function dirOf(cg: Cgroup, controller: string): string {
+  if (mode === 'unified') return cg.paths[0];
+  const dir = cg.paths.find((p) => path.basename(path.dirname(path.dirname(p))).split(',').includes(controller));
+  assert.ok(dir, `a ${controller} directory in ${cg.paths.join(' ')}`);
+  return dir;
+}
+
+test('memory 32 MiB, pids 20, cpus 0.5 are written where the kernel reads them', { skip }, (t) => {
+  const cg = newCgroup(t, { memory: { limit: 32 * MiB, swap: 32 * MiB }, pids: { limit: 20 }, cpu: cpusToQuota(0.5) });
+  if (mode === 'unified') {
+    assert.deepEqual(cg.paths, [path.join(ROOT, 'tsdocker', path.basename(cg.paths[0]))]);
+    assert.equal(read(cg.paths[0], 'memory.max'), String(32 * MiB));
+    assert.equal(read(cg.paths[0], 'cpu.max'), '50000 100000');
+    assert.equal(read(cg.paths[0], 'pids.max'), '20');
+  } else {
+    assert.equal(read(dirOf(cg, 'memory'), 'memory.limit_in_bytes'), String(32 * MiB));
+    assert.equal(read(dirOf(cg, 'memory'), 'memory.memsw.limit_in_bytes'), String(32 * MiB));
+    assert.equal(read(dirOf(cg, 'cpu'), 'cpu.cfs_quota_us'), '50000');
+    assert.equal(read(dirOf(cg, 'cpu'), 'cpu.cfs_period_us'), '100000');
+    assert.equal(read(dirOf(cg, 'pids'), 'pids.max'), '20');
+    const devices = read(dirOf(cg, 'devices'), 'devices.list').split('\n');
+    assert.ok(devices.includes('c 1:3 rwm') && devices.includes('c 136:* rwm'), devices.join(', '));
+    assert.ok(!devices.includes('a *:* rwm'), 'not everything allowed');
+  }
+  assert.deepEqual(loadCgroup(path.basename(cg.paths[0]))?.paths, cg.paths);
+  cg.remove();
+  for (const p of cg.paths) assert.equal(fs.existsSync(p), false, p);
+});
+
+test('a process allocating past the memory limit is OOM-killed, and oomKilled() says so', { skip }, async (t) => {
+  const cg = newCgroup(t, { memory: { limit: 32 * MiB, swap: 32 * MiB } });
+  // tail looks for the last line of an endless file without newlines, so it buffers without bound.
+  const p = startIn(t, cg, SHELL_HELD('exec tail /dev/zero'));
+  assert.equal(cg.oomKilled(), false);
+  p.release();
+  const { signal } = await p.exited;
+  assert.equal(signal, 'SIGKILL');
+  assert.equal(cg.oomKilled(), true);
+  cg.remove(); // right after the exit: the kernel may still be freeing the cgroup (EBUSY, retried)
+  for (const dir of cg.paths) assert.equal(fs.existsSync(dir), false, dir);
+});
+
+test('forking stops at the pids limit with EAGAIN', { skip }, async (t) => {
+  const cg = newCgroup(t, { pids: { limit: 20 } });
+  // Fork children that wait on a pipe until fork fails; report how many there were and why.
+  const script = [
+    'import errno, os, sys',
+    'sys.stdin.readline()',
+    'r, w = os.pipe()',
+    'n, why = 0, None',
+    'while n < 100:',
+    '    try:',
+    '        pid = os.fork()',
+    '    except OSError as e:',
+    '        why = errno.errorcode[e.errno]; break',
+    '    if pid == 0:',
+    '        os.close(w); os.read(r, 1); os._exit(0)',
+    '    n += 1',
+    'print(n, why, flush=True)',
+    'os.close(w)',
+    'for _ in range(n): os.wait()',
+  ].join('\n');
+  const p = startIn(t, cg, [PYTHON, '-c', script]);
+  p.release();
+  const { code } = await p.exited;
+  assert.equal(code, 0);
+  // The limit counts the python process itself: 19 children fit.
+  assert.equal(p.stdout().trim(), '19 EAGAIN');
+});
+
+test('a busy loop under --cpus 0.5 gets about half a CPU', { skip }, async (t) => {
+  const cg = newCgroup(t, { cpu: cpusToQuota(0.5) });
+  const p = startIn(t, cg, SHELL_HELD('while :; do :; done'));
+  p.release();
+  await new Promise((r) => setTimeout(r, 200)); // let the loop reach its first throttled period
+  const u0 = cg.stats().cpuUsageNs!;
+  const w0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, 1000));
+  const u1 = cg.stats().cpuUsageNs!;
+  const wall = Number(process.hrtime.bigint() - w0);
+  const share = (u1 - u0) / wall;
+  // Unthrottled it would be ~1.0; the bandwidth limit holds it at 50 ms per 100 ms period.
+  // The lower bound is loose because other tests may share the machine's CPUs.
+  assert.ok(share > 0.25 && share < 0.65, `busy loop used ${share.toFixed(2)} of a CPU`);
+  t.diagnostic(`busy loop used ${share.toFixed(2)} of a CPU`);
+  const stat = fs.readFileSync(path.join(dirOf(cg, 'cpu'), 'cpu.stat'), 'utf8');
+  assert.match(stat, /nr_throttled [1-9]/);
+});
+
+test('the devices cgroup blocks opening a device not on the list', { skip: skip || (mode === 'unified' && 'cgroup v2 needs eBPF for devices') }, async (t) => {
+  const cg = newCgroup(t, undefined);
+  // /dev/kmsg is c 1:11: root may open it outside a container, but it is not on Docker's list.
+  const script = [
+    'import os, sys',
+    'sys.stdin.readline()',
+    'def try_open(p):',
+    '    try:',
+    '        os.close(os.open(p, os.O_RDONLY)); return "ok"',
+    '    except OSError as e:',
+    '        return os.strerror(e.errno)',
+    'print(try_open("/dev/null"), "|", try_open("/dev/kmsg"), flush=True)',
+  ].join('\n');
+  const p = startIn(t, cg, [PYTHON, '-c', script]);
+  p.release();
+  await p.exited;
+  assert.equal(p.stdout().trim(), 'ok | Operation not permitted');
+});
+
+test('v1: memory limit raised and lowered with swap set', { skip: skip || (mode === 'unified' && 'v1 only') }, (t) => {
+  const cg = newCgroup(t, { memory: { limit: 32 * MiB, swap: 64 * MiB } });
+  const dir = dirOf(cg, 'memory');
+  cg.update({ memory: { limit: 128 * MiB, swap: 256 * MiB } });
+  assert.equal(read(dir, 'memory.limit_in_bytes'), String(128 * MiB));
+  assert.equal(read(dir, 'memory.memsw.limit_in_bytes'), String(256 * MiB));
+  cg.update({ memory: { limit: 16 * MiB, swap: 16 * MiB } });
+  assert.equal(read(dir, 'memory.limit_in_bytes'), String(16 * MiB));
+  assert.equal(read(dir, 'memory.memsw.limit_in_bytes'), String(16 * MiB));
+});
+
+test('a bad value is one clear error naming the file, and nothing is left behind', { skip }, () => {
+  const name = uniqueName();
+  // 100 us is below the kernel's 1 ms minimum for a CFS period.
+  assert.throws(() => createCgroup(name, { cpu: { period: 100 } }),
+    /write "(max )?100" to \/sys\/fs\/cgroup\/.*\/tsdocker\/test-[^/]*\/cpu\.(cfs_period_us|max): EINVAL \(invalid argument\): quota and period/);
+  assert.equal(loadCgroup(name), undefined);
+});
