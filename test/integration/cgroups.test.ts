@@ -21,7 +21,7 @@ const MiB = 1 << 20;
 /** The tsdocker/ parent directories, so that the ones this file creates are removed at the end. */
 function parents(): string[] {
   if (mode === 'unified') return [path.join(ROOT, 'tsdocker')];
-  return fs.readdirSync(ROOT).filter((c) => c !== 'unified').map((c) => path.join(ROOT, c, 'tsdocker'));
+  return fs.readdirSync(ROOT).map((c) => path.join(ROOT, c, 'tsdocker'));
 }
 let parentsBefore = new Set<string>();
 before(() => {
@@ -186,6 +186,11 @@ test('forking stops at the pids limit with EAGAIN', { skip }, async (t) => {
 test('a busy loop under --cpus 0.5 gets about half a CPU', { skip }, async (t) => {
   const cg = newCgroup(t, { cpu: cpusToQuota(0.5) });
   const p = startIn(t, cg, SHELL_HELD('while :; do :; done'));
+  // /proc/<pid>/cgroup (cgroups(7)): the process is in tsdocker/<id> in every hierarchy it joined.
+  const name = path.basename(cg.paths[0]);
+  const joined = fs.readFileSync(`/proc/${p.child.pid}/cgroup`, 'utf8').trim().split('\n')
+    .filter((line) => line.endsWith(`/tsdocker/${name}`));
+  assert.equal(joined.length, cg.paths.length, `one line per cgroup path in /proc/${p.child.pid}/cgroup`);
   p.release();
   await new Promise((r) => setTimeout(r, 200)); // let the loop reach its first throttled period
   const u0 = cg.stats().cpuUsageNs!;

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createCgroup, detectMode } from '../../src/runtime/cgroups';
+import { createCgroup, detectMode, loadCgroup } from '../../src/runtime/cgroups';
 import { CGROUP2_SUPER_MAGIC, TMPFS_MAGIC, modeFromTypes } from '../../src/runtime/cgroups/detect';
 
 const EXT4_MAGIC = 0xef53;
@@ -36,4 +36,19 @@ test('hybrid: a needed controller bound to v2 is refused, others on v2 are fine'
   // passes the hybrid check; then fails on the fake tree's missing devices files, which shows it got to v1
   assert.throws(() => createCgroup('h1', undefined, { root, mode: 'hybrid' }), /devices\.deny: ENOENT/);
   assert.equal(fs.existsSync(path.join(root, 'devices', 'tsdocker', 'h1')), false);
+  assert.equal(fs.existsSync(path.join(root, 'unified', 'tsdocker', 'h1')), false);
+});
+
+test('hybrid: the container joins the v2 tree too, without limits there', (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-cgh-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(root, 'devices', 'tsdocker', 'h2'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'devices', 'tsdocker', 'h2', 'devices.deny'), '');
+  fs.writeFileSync(path.join(root, 'devices', 'tsdocker', 'h2', 'devices.allow'), '');
+  fs.mkdirSync(path.join(root, 'unified'));
+  fs.writeFileSync(path.join(root, 'unified', 'cgroup.controllers'), '');
+  const cg = createCgroup('h2', undefined, { root, mode: 'hybrid' });
+  assert.deepEqual(cg.paths, [path.join(root, 'devices', 'tsdocker', 'h2'), path.join(root, 'unified', 'tsdocker', 'h2')]);
+  // legacy mode has no unified/ to join
+  assert.deepEqual(loadCgroup('h2', { root, mode: 'legacy' })?.paths, [path.join(root, 'devices', 'tsdocker', 'h2')]);
 });

@@ -27,10 +27,15 @@ export function requiredV1Controllers(r: LinuxResources | undefined): string[] {
   return need;
 }
 
-/** controller -> the real path of its hierarchy root, for the controllers mounted under `root`. */
-function mountedHierarchies(root: string): Map<string, string> {
+/**
+ * controller -> the real path of its hierarchy root, for the controllers mounted under `root`.
+ * In hybrid mode the v2 tree at unified/ is joined too, without controllers, as runc does: so the
+ * container's processes are grouped there as well, and a cgroup namespace made after the move
+ * shows the container only its own v2 cgroup.
+ */
+function mountedHierarchies(root: string, hybrid: boolean): Map<string, string> {
   const out = new Map<string, string>();
-  for (const controller of V1_CONTROLLERS) {
+  for (const controller of hybrid ? [...V1_CONTROLLERS, 'unified'] : V1_CONTROLLERS) {
     try {
       const real = fs.realpathSync(path.join(root, controller));
       if (fs.statSync(real).isDirectory()) out.set(controller, real);
@@ -41,8 +46,8 @@ function mountedHierarchies(root: string): Map<string, string> {
   return out;
 }
 
-export function createV1(root: string, name: string, resources: LinuxResources | undefined): Cgroup {
-  const hierarchies = mountedHierarchies(root);
+export function createV1(root: string, name: string, resources: LinuxResources | undefined, hybrid: boolean): Cgroup {
+  const hierarchies = mountedHierarchies(root, hybrid);
   for (const controller of requiredV1Controllers(resources)) {
     if (!hierarchies.has(controller)) {
       throw new TsdockerError(`cgroup v1 controller ${controller} is not mounted at ${path.join(root, controller)}`);
@@ -79,9 +84,9 @@ export function createV1(root: string, name: string, resources: LinuxResources |
   }
 }
 
-export function loadV1(root: string, name: string): Cgroup | undefined {
+export function loadV1(root: string, name: string, hybrid: boolean): Cgroup | undefined {
   const dirs = new Map<string, string>();
-  for (const [controller, hierarchy] of mountedHierarchies(root)) {
+  for (const [controller, hierarchy] of mountedHierarchies(root, hybrid)) {
     const dir = path.join(hierarchy, 'tsdocker', name);
     if (fs.existsSync(dir)) dirs.set(controller, dir);
   }
