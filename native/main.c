@@ -16,8 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -230,8 +233,34 @@ static int relay(struct relay *r, int sigfd, pid_t child)
 	return status;
 }
 
+/* CVE-2019-5736: the container can reach this program's file as /proc/<pid>/exe (its PID 1 with
+ * --init, or [1:init] during setup) and, once the file is no longer running, open it for writing,
+ * so that the next container would run the attacker's code as root on the host. Like runc, run from
+ * a sealed in-memory copy (memfd_create(2), fcntl(2) F_ADD_SEALS): there is nothing to overwrite. */
+static void run_from_sealed_copy(char **argv)
+{
+	extern char **environ;
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || fcntl(self, F_GET_SEALS) >= 0)
+		return; /* already the sealed copy (or no /proc: keep going as we are) */
+	struct stat st;
+	int copy = memfd_create("tsdocker-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy < 0 || fstat(self, &st) < 0)
+		return;
+	for (off_t done = 0; done < st.st_size;) {
+		ssize_t n = sendfile(copy, self, NULL, st.st_size - done);
+		if (n <= 0)
+			return;
+		done += n;
+	}
+	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		return;
+	fexecve(copy, argv, environ);
+}
+
 int main(int argc, char **argv)
 {
+	run_from_sealed_copy(argv);
 	init_stage_name(argc, argv);
 	set_stage_name("tsdocker:[0:monitor]");
 	const char *t = getenv("TSDOCKER_TRACE");

@@ -84,3 +84,13 @@ test('--init runs the command as PID 2 under tsdocker:[1:init]', { skip }, async
     removeBundle(bundle);
   }
 });
+
+test('--init\'s PID 1 runs from a sealed copy, not the host\'s helper file (CVE-2019-5736)', { skip }, async () => {
+  const bundle = makeBundle(['readlink', '/proc/1/exe'], (s) => { s.annotations = { [INIT_ANNOTATION]: 'true' }; });
+  try {
+    const r = await runMain(bundle);
+    assert.equal(r.stdout, '/memfd:tsdocker-runtime (deleted)\n');
+  } finally {
+    removeBundle(bundle);
+  }
+});

@@ -108,10 +108,11 @@ export function runMain(bundle: string, flags: string[] = [], input?: string, op
   });
 }
 
-/** Mount table and tsdocker cgroups, to check that a test left the host as it found it. */
+/** Host mounts of our bundles and our tsdocker cgroups, to check that a test left the host as it
+ *  found it. Only our own: other tests may mount and unmount at the same time on a shared host. */
 export function hostState(): string {
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .map((l) => l.split(' ').slice(3, 5).join(' ')).sort().join('\n');
+    .filter((l) => l.includes('tsdocker-runtime-')).sort().join('\n');
   const cgroups = ['memory', 'pids', 'cpu', 'unified'].map((c) => {
     const d = path.join('/sys/fs/cgroup', c, 'tsdocker');
     return fs.existsSync(d) ? fs.readdirSync(d).filter((n) => n.startsWith(`rt-${process.pid}-`)).join(',') : '';
