@@ -163,17 +163,17 @@ test('a symlink in the image cannot redirect a mount to the host', { skip }, asy
   const bundle = makeBundle(['sh', '-c', 'ls /escape'], (s) => {
     s.mounts!.push({ destination: '/escape/inner', type: 'tmpfs', source: 'tmpfs', options: [] });
   });
+  const hostDir = fs.mkdtempSync('/tmp/tsdocker-runtime-target-');
   try {
     // /escape -> /tmp/<host dir>: resolved inside the rootfs, so the tmpfs lands in rootfs/tmp/...
-    const hostDir = fs.mkdtempSync('/tmp/tsdocker-runtime-target-');
     fs.symlinkSync(hostDir, path.join(bundle, 'rootfs', 'escape'));
     fs.mkdirSync(path.join(bundle, 'rootfs', hostDir), { recursive: true });
     const r = await runMain(bundle);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(hostDir), []);
     assert.ok(fs.existsSync(path.join(bundle, 'rootfs', hostDir, 'inner')));
-    fs.rmSync(hostDir, { recursive: true });
   } finally {
+    fs.rmSync(hostDir, { recursive: true, force: true });
     removeBundle(bundle);
   }
 });
