@@ -69,15 +69,14 @@ export function createV1(root: string, name: string, resources: LinuxResources |
       }
       dirs.set(controller, dir);
     }
-    const cgroup = new V1Cgroup(dirs);
     applyV1(dirs, resources, true);
-    return cgroup;
+    return new V1Cgroup(dirs);
   } catch (err) {
     for (const dir of created.reverse()) {
       try {
         removeCgroupDir(dir);
       } catch {
-        // keep the first error; a leftover empty cgroup is removed by the next `rm`
+        // keep the first error
       }
     }
     throw err;
@@ -100,7 +99,7 @@ function makeCgroupDir(hierarchy: string, name: string): boolean {
   try {
     return makeDir(path.join(parent, name));
   } catch (err) {
-    // Another tsdocker may have removed an empty parent between the two mkdirs: make it again.
+    // The empty parent was removed between the two mkdirs (by a test's cleanup, say): make it again.
     if (!(err instanceof TsdockerError) || err.code !== 'ENOENT') throw err;
     makeDir(parent);
     return makeDir(path.join(parent, name));
