@@ -44,17 +44,43 @@ export class LayerWriter {
    * @param root the new layer's directory (empty at first)
    * @param lowers the unpacked layers below it, top-most first
    */
-  constructor(private readonly root: string, private readonly lowers: string[]) {}
+  constructor(private readonly root: string, private readonly lowers: string[],
+    private lowersReady?: Promise<unknown>) {}
 
   /** Apply one entry; the error names the entry. The entry's data is always consumed. */
   async apply(entry: Entry): Promise<void> {
     const header = entry.header as unknown as Header;
     try {
+      if (this.lowersReady && this.needsLowers(header)) {
+        await this.lowersReady;
+        this.lowersReady = undefined;
+      }
       await this.applyEntry(header, entry);
     } catch (err) {
       throw wrap(err, `entry ${JSON.stringify(header.name)}`);
     }
     await drain(entry);
+  }
+
+  /**
+   * Whether this entry may look into the lower layers: a hardlink to a file this layer lacks (copied
+   * up), or an entry whose parent directory the tar has not listed (made like the lower's copy).
+   */
+  private needsLowers(header: Header): boolean {
+    let rel: string;
+    try {
+      rel = cleanName(header.name);
+    } catch {
+      return false; // the entry is refused anyway
+    }
+    const parent = path.posix.dirname(rel);
+    if (parent !== '.' && !lstatOrUndefined(path.join(this.root, parent))) return true;
+    if (header.type !== 'link') return false;
+    try {
+      return this.linkTarget(cleanName(header.linkname ?? '')) === undefined;
+    } catch {
+      return false;
+    }
   }
 
   /** Set the directory times collected while applying; call once, after the last entry. */

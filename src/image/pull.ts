@@ -140,30 +140,40 @@ async function fetchLayers(a: FetchArgs): Promise<LayerWork[]> {
     a.progress.update(shortDigest(a.manifest.layers[i]), missing.includes(i) ? 'Pulling fs layer' : 'Already exists');
   }
   const abort = new AbortController();
+  // Layers unpack in parallel. The rare entry that must look into a lower layer (a hardlink to
+  // its file, a directory the tar only implies) waits until the layers below are complete.
+  const finished: Promise<unknown>[] = work.map(() => Promise.resolve());
+  const settle: Array<() => void> = [];
+  for (const i of missing) finished[i] = new Promise<void>((resolve) => { settle[i] = resolve; });
   let next = 0;
   const worker = async () => {
     while (next < missing.length && !abort.signal.aborted) {
       const i = missing[next++];
       const { dir, diff } = a.store.newLayerWorkDir();
       work[i].dir = dir;
-      // Lower layers' directories (in the store, or still under tmp/), top-most first, for
-      // hardlinks to files of lower layers.
+      // Lower layers' directories (in the store, or still under tmp/), top-most first.
       const parents = [];
       for (let j = i - 1; j >= 0; j--) parents.push(work[j].dir ? `${work[j].dir}/diff` : a.store.diffDir(work[j].chainId));
-      work[i].size = await fetchLayer(a, i, diff, parents, abort.signal);
+      try {
+        work[i].size = await fetchLayer(a, i, diff, parents, Promise.all(finished.slice(0, i)), abort.signal);
+      } finally {
+        settle[i]();
+      }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, missing.length) }, worker));
-  } catch (err) {
-    abort.abort();
+  // The first failure stops the other downloads; cleanup waits until every worker has stopped.
+  let firstError: unknown;
+  await Promise.all(Array.from({ length: Math.min(CONCURRENT_DOWNLOADS, missing.length) },
+    () => worker().catch((err) => { firstError ??= err; abort.abort(); })));
+  if (firstError !== undefined) {
     for (const w of work) if (w.dir) fs.rmSync(w.dir, { recursive: true, force: true });
-    throw err;
+    throw firstError;
   }
   return work;
 }
 
-async function fetchLayer(a: FetchArgs, i: number, dest: string, parents: string[], signal: AbortSignal): Promise<number> {
+async function fetchLayer(a: FetchArgs, i: number, dest: string, parents: string[],
+  parentsReady: Promise<unknown>, signal: AbortSignal): Promise<number> {
   const desc: Descriptor = a.manifest.layers[i];
   const label = shortDigest(desc);
   let received = 0;
@@ -176,7 +186,7 @@ async function fetchLayer(a: FetchArgs, i: number, dest: string, parents: string
       },
     });
     a.progress.update(label, 'Downloading', 0, desc.size);
-    const { size } = await unpackLayer(body, { mediaType: desc.mediaType, dest, parents, expectedDiffId: a.diffIds[i] });
+    const { size } = await unpackLayer(body, { mediaType: desc.mediaType, dest, parents, parentsReady, expectedDiffId: a.diffIds[i] });
     a.progress.update(label, 'Pull complete');
     return size;
   } catch (err) {

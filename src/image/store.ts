@@ -121,7 +121,7 @@ export class ImageStore {
    * of one image at once), ours is thrown away: both pulls still succeed with one copy on disk.
    */
   commitLayer(work: { dir: string }, rec: Omit<LayerRecord, 'link'>): LayerRecord {
-    const link = crypto.randomBytes(16).toString('base64url').replace(/[-_]/g, 'A').toUpperCase().slice(0, 26);
+    const link = crypto.randomBytes(13).toString('hex').toUpperCase(); // 26 characters, as overlay2's
     const full: LayerRecord = { ...rec, link };
     fs.writeFileSync(path.join(work.dir, 'layer.json'), JSON.stringify(full, null, 2) + '\n');
     // The short link is made first, pointing at where the layer is about to appear: if we are

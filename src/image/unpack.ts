@@ -25,6 +25,9 @@ export interface UnpackOptions {
   parents: string[];
   /** "sha256:..." from the image config's rootfs.diff_ids[i] */
   expectedDiffId?: string;
+  /** When the parents are being unpacked at the same time (a parallel pull): resolves once they
+   *  are complete. Awaited only by the rare entry that needs to look into them. */
+  parentsReady?: Promise<unknown>;
 }
 
 /** Decompress, hash the uncompressed tar (diff_id), and apply entries into dest. Resolves with the
@@ -38,7 +41,7 @@ export async function unpackLayer(compressed: NodeJS.ReadableStream, opts: Unpac
   const stages = [compressed, checkMagic(compression, opts.mediaType), ...(decompress ? [decompress] : []), tarDigest, extract];
   trace('unpack', `${opts.mediaType} into ${opts.dest}`);
 
-  const writer = new LayerWriter(opts.dest, opts.parents);
+  const writer = new LayerWriter(opts.dest, opts.parents, opts.parentsReady);
   // pipeline() feeds extract; the loop below takes entries out of it one at a time. A failure on
   // either side destroys every stream (the download too). `feeding` never rejects: it records.
   let feedError: unknown;
