@@ -99,7 +99,8 @@ describe('hand-made fixtures', () => {
   before(async () => { reg = await startRegistry({ auth: 'token' }); });
   after(async () => { await reg?.stop(); });
 
-  for (const name of ['multiarch-oci', 'multiarch-docker', 'compression-mixed', 'hostile-symlink-later', 'layers-130'] as const) {
+  for (const name of ['multiarch-oci', 'multiarch-docker', 'multiarch-nested', 'compression-mixed', 'unknown-config',
+    'hostile-symlink-later', 'layers-130'] as const) {
     test(`${name} arrives byte for byte`, async () => {
       const layout = await fixture(name);
       await pushFixture(reg, name, `edge/${name}:latest`);
@@ -107,6 +108,23 @@ describe('hand-made fixtures', () => {
       assert.equal(sha256(Buffer.from(raw)), resolveTag(layout, 'latest').digest);
     });
   }
+
+  test('a foreign layer is listed in the manifest but its blob stays out of the registry', async () => {
+    const layout = await fixture('foreign-docker');
+    await pushFixture(reg, 'foreign-docker', 'edge/foreign-docker:latest');
+    const manifest = JSON.parse(await skopeoInspect(reg, 'edge/foreign-docker:latest', { raw: true })) as {
+      layers: Array<{ mediaType: string; digest: string; urls?: string[] }>;
+    };
+    const foreign = manifest.layers[manifest.layers.length - 1];
+    assert.equal(foreign.mediaType, 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip');
+    assert.deepEqual(foreign.urls, ['http://169.254.169.254/latest/layer.tar.gz']);
+    assert.ok(fs.existsSync(path.join(layout, 'blobs', 'sha256', foreign.digest.slice(7))));
+    // distribution's filesystem layout: docker/registry/v2/blobs/sha256/<first two hex>/<hex>/data
+    const stored = (digest: string) => fs.existsSync(path.join(reg.storageDir, 'docker/registry/v2/blobs/sha256',
+      digest.slice(7, 9), digest.slice(7), 'data'));
+    assert.ok(stored(manifest.layers[0].digest), 'the busybox layer is stored');
+    assert.ok(!stored(foreign.digest), 'the foreign layer is not');
+  });
 
   test('the OCI index lists four platforms and an attestation, in order', async () => {
     const layout = await fixture('multiarch-oci');

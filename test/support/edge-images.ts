@@ -97,6 +97,9 @@ export const EDGE_IMAGES: Record<string, Builder> = {
       { name: 'links/sym-rel', type: 'symlink', linkname: 'target' },
       { name: 'links/sym-abs', type: 'symlink', linkname: '/links/target' },
       { name: 'links/dangling', type: 'symlink', linkname: '/does/not/exist' },
+      // No entries for links/implied/ and links/implied/sub/: their parents are only implied.
+      { name: 'links/implied/sub/file', content: 'in an implied dir\n' },
+      { name: 'links/hard-implied', type: 'hardlink', linkname: 'links/implied/sub/file' },
     ]),
     layer([{ name: 'links/' }, { name: 'links/hard-cross', type: 'hardlink', linkname: 'links/target' }]),
   ] })),
@@ -154,6 +157,37 @@ export const EDGE_IMAGES: Record<string, Builder> = {
   // A4: platform selection.
   'multiarch-oci': multiArch('oci'),
   'multiarch-docker': multiArch('docker'),
+  // An index whose first entry is another index (holding the amd64 image), then arm64.
+  'multiarch-nested': (dir, ctx) => {
+    initLayout(dir);
+    const inner = addIndex(dir, 'oci', [archImage(dir, ctx, 'oci', { architecture: 'amd64', os: 'linux' })]);
+    const arm64 = archImage(dir, ctx, 'oci', { architecture: 'arm64', os: 'linux' });
+    tagLayout(dir, 'latest', addIndex(dir, 'oci', [inner, arm64]));
+  },
+
+  // A3: the tar of the second layer does not match its rootfs.diff_ids entry.
+  'bad-diff-id': image((ctx) => ({ layers: [...ctx.busybox,
+    { tar: tarLayer([{ name: 'diff-id.txt', content: 'the config lies about me\n' }]), diffId: `sha256:${'0'.repeat(64)}` }],
+  })),
+
+  // A3: a manifest whose config has a media type no runtime knows (an OCI artifact, not an image).
+  'unknown-config': (dir) => {
+    initLayout(dir);
+    const config = writeBlob(dir, Buffer.from('{"not":"an image config"}'), 'application/vnd.example.unknown.config.v1+json');
+    const blob = writeBlob(dir, Buffer.from('artifact payload\n'), 'application/octet-stream');
+    tagLayout(dir, 'latest', writeBlob(dir, Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: MEDIA.ociManifest, config, layers: [blob],
+    })), MEDIA.ociManifest));
+  },
+
+  // A6: foreign layers whose URL is the cloud metadata address: never fetched, never sent
+  // credentials. The blob is in the layout (for serveLayoutBlobs) but not pushed.
+  'foreign-docker': image((ctx) => ({ format: 'docker', layers: [...ctx.busybox,
+    { tar: tarLayer([{ name: 'foreign.txt', content: 'foreign\n' }]), urls: ['http://169.254.169.254/latest/layer.tar.gz'] }],
+  })),
+  'foreign-oci': image((ctx) => ({ layers: [...ctx.busybox,
+    { tar: tarLayer([{ name: 'foreign.txt', content: 'foreign\n' }]), urls: ['http://169.254.169.254/latest/layer.tar.gz'] }],
+  })),
 
   // B2: hostile names and links.
   'hostile-dotdot': hostile([{ name: '../../../../tmp/tsdocker-pwn', content: 'escaped\n' }]),

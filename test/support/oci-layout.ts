@@ -18,6 +18,8 @@ export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  dockerForeignGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  ociNondistributableGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
   inToto: 'application/vnd.in-toto+json',
 } as const;
 
@@ -31,11 +33,19 @@ export interface Descriptor {
   size: number;
   platform?: Platform;
   annotations?: Record<string, string>;
+  /** where a foreign (non-distributable) layer is downloaded from instead of the registry */
+  urls?: string[];
 }
 
 /** A layer either made from a tar here, or reused (already compressed) from another layout. */
 export type LayerSource =
-  | { tar: Buffer; compression?: Compression }
+  | {
+    tar: Buffer; compression?: Compression;
+    /** make it a foreign layer fetched from these URLs (gzip only); push.ts does not upload it */
+    urls?: string[];
+    /** declare this diff_id in the config instead of the tar's real one */
+    diffId?: string;
+  }
   | { from: string /* layout dir */; descriptor: Descriptor; diffId: string };
 
 export interface ImageSpec {
@@ -99,8 +109,15 @@ export function addImage(dir: string, spec: ImageSpec): Descriptor {
   for (const source of spec.layers) {
     if ('tar' in source) {
       const compression = source.compression ?? 'gzip';
-      layers.push(writeBlob(dir, compress(source.tar, compression), layerMediaType(format, compression)));
-      diffIds.push(sha256(source.tar));
+      const blob = compress(source.tar, compression);
+      if (source.urls) {
+        if (compression !== 'gzip') throw new TsdockerError('foreign layers here are gzip only');
+        layers.push({ ...writeBlob(dir, blob, format === 'docker' ? MEDIA.dockerForeignGzip : MEDIA.ociNondistributableGzip),
+          urls: source.urls });
+      } else {
+        layers.push(writeBlob(dir, blob, layerMediaType(format, compression)));
+      }
+      diffIds.push(source.diffId ?? sha256(source.tar));
     } else {
       const mediaType = format === 'docker' && source.descriptor.mediaType === MEDIA.ociLayerGzip
         ? MEDIA.dockerLayerGzip : source.descriptor.mediaType;

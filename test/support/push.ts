@@ -44,7 +44,9 @@ async function pushTree(session: Session, dir: string, descriptor: Descriptor): 
     return;
   }
   // Blobs go up several at a time: an image of 130 layers is 390 requests.
-  const blobs = [body.config, ...(body.layers ?? [])].filter((b): b is Descriptor => b !== undefined);
+  // Foreign layers (with `urls`) are not the registry's to hold: distribution accepts a manifest
+  // listing them without the blob.
+  const blobs = [body.config, ...(body.layers ?? [])].filter((b): b is Descriptor => b !== undefined && !b.urls);
   const queue = [...new Set(blobs.map((b) => b.digest))];
   const worker = async () => {
     for (let digest = queue.shift(); digest; digest = queue.shift()) {

@@ -81,6 +81,8 @@ export async function startRegistry(opts: RegistryOptions): Promise<TestRegistry
         `storage:\n  filesystem:\n    rootdirectory: ${storageDir}\n  delete:\n    enabled: true\n` +
           '  maintenance:\n    uploadpurging:\n      enabled: false',
         `http:\n  addr: 127.0.0.1:${port}`,
+        // Without an allow list distribution refuses every manifest that has foreign-layer URLs.
+        "validation:\n  manifests:\n    urls:\n      allow:\n        - '^https?://'",
         authConfig,
       ].join('\n');
       fs.writeFileSync(path.join(dir, 'config.yml'), config);
