@@ -9,4 +9,7 @@ export interface CommandModule {
   builder: (yargs: Argv) => Argv;
   /** Returns the exit status; undefined means 0. */
   handler: (args: any) => Promise<number | void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Rewrites argv before parsing, for commands that pass the rest of the line to a program
+   *  (`run IMAGE ls -la`: "-la" is ls's, not ours). */
+  prepareArgv?: (argv: string[]) => string[];
 }

@@ -17,6 +17,10 @@ interface Entry {
 }
 
 const COMMANDS: Entry[] = [
+  { name: 'run', describe: 'Create and run a new container from an image', file: 'run' },
+  { name: 'ps', describe: 'List containers', file: 'ps' },
+  { name: 'rm', describe: 'Remove one or more containers', file: 'rm' },
+  { name: 'volume', describe: 'Manage volumes (create, ls, inspect, rm)', file: 'volume' },
   { name: 'pull', describe: 'Download an image from a registry', file: 'pull' },
   { name: 'images', describe: 'List images', file: 'images' },
   { name: 'image', describe: 'Manage images (ls, rm, inspect, prune)', file: 'image' },
@@ -30,6 +34,8 @@ const COMMANDS: Entry[] = [
 export async function main(argv: string[]): Promise<number> {
   const wanted = firstCommand(argv);
   const entry = COMMANDS.find((c) => c.name === wanted || c.aliases?.includes(wanted ?? ''));
+  const mod = entry && loadCommand(entry.file);
+  if (mod?.prepareArgv) argv = mod.prepareArgv(argv);
   let parser: Argv = yargs(argv)
     .scriptName('tsdocker')
     .usage('Usage: tsdocker [OPTIONS] COMMAND')
@@ -54,8 +60,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let status = 0;
   for (const c of COMMANDS) {
-    if (c === entry) {
-      const mod = loadCommand(c.file);
+    if (c === entry && mod) {
       parser = parser.command({
         ...mod,
         handler: async (args) => { status = (await mod.handler(args)) ?? 0; },
