@@ -51,7 +51,7 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-const DIR_PREFIX = 'tsdocker-registry-';
+const DIR_PREFIX = 'tsdocker-test-registry-';
 
 export async function startRegistry(opts: RegistryOptions): Promise<TestRegistry> {
   removeAbandonedDirs();
