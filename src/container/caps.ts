@@ -2,6 +2,7 @@
 // --cap-add/--cap-drop (names with or without "CAP_", any case, or "ALL"), or every capability
 // with --privileged. Same rules as moby caps.TweakCapabilities: with "ALL" in --cap-add, start from
 // everything and drop; with "ALL" in --cap-drop, start from nothing and add.
+import * as fs from 'node:fs';
 import { TsdockerError } from '../errors';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from './defaults';
 
@@ -13,13 +14,23 @@ export function normaliseCap(name: string): string {
   return full;
 }
 
-export function capabilitySet(opts: { capAdd: string[]; capDrop: string[]; privileged: boolean }): string[] {
-  if (opts.privileged) return [...ALL_CAPABILITIES];
+export interface CapabilityOptions {
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  /** what "every capability" means: tsdocker's own bounding set, since a process cannot hand out
+   *  a capability it lacks (capset(2) fails EPERM); all of Linux's when not given */
+  available?: string[];
+}
+
+export function capabilitySet(opts: CapabilityOptions): string[] {
+  const all = opts.available ?? ALL_CAPABILITIES;
+  if (opts.privileged) return ALL_CAPABILITIES.filter((c) => all.includes(c));
   const add = opts.capAdd.map(normaliseCap);
   const drop = opts.capDrop.map(normaliseCap);
   let caps: string[];
   if (add.includes('ALL')) {
-    caps = ALL_CAPABILITIES.filter((c) => !drop.includes(c));
+    caps = all.filter((c) => !drop.includes(c));
   } else if (drop.includes('ALL')) {
     caps = add;
   } else {
@@ -27,4 +38,18 @@ export function capabilitySet(opts: { capAdd: string[]; capDrop: string[]; privi
   }
   // Keep the kernel's numbering order and no duplicates, so the list reads like /proc/self/status.
   return ALL_CAPABILITIES.filter((c) => caps.includes(c));
+}
+
+/** The capabilities in this process's bounding set (CapBnd in /proc/self/status, proc(5)). */
+export function ownBoundingSet(status = '/proc/self/status'): string[] | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(status, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(text)?.[1];
+  if (!hex) return undefined;
+  const mask = BigInt(`0x${hex}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
 }

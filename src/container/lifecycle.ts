@@ -14,6 +14,7 @@ import { TsdockerError, wrap } from '../errors';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
+import { ownBoundingSet } from './caps';
 import { destroyContainer, killContainer } from './cleanup';
 import { getContainer } from './list';
 import { validateName, uniqueRandomName } from './names';
@@ -77,6 +78,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
     const spec = buildSpec({
       id, path: rec.Path, args: rec.Args, config: rec.Config, hostConfig: rec.HostConfig, mounts: rec.Mounts,
       user, etcFiles, rootfs: 'rootfs', consoleSize: consoleSize(), extraMasked: thermalThrottlePaths(),
+      availableCaps: ownBoundingSet(),
     });
     const { validateSpec } = require('../runtime') as typeof import('../runtime');
     validateSpec(spec);

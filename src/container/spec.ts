@@ -32,6 +32,8 @@ export interface SpecInput {
   consoleSize?: { height: number; width: number };
   /** extra masked paths found on this host (thermal_throttle directories) */
   extraMasked?: string[];
+  /** capabilities tsdocker itself holds: the meaning of --privileged and --cap-add ALL */
+  availableCaps?: string[];
 }
 
 /** cgroupsPath for a container: one directory per container under "tsdocker" in each hierarchy. */
@@ -41,7 +43,8 @@ export function cgroupsPath(id: string): string {
 
 export function buildSpec(s: SpecInput): RuntimeSpec {
   const hc = s.hostConfig;
-  const caps = capabilitySet({ capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged });
+  const caps = capabilitySet({ capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged,
+    available: s.availableCaps });
   const privateNet = hc.NetworkMode !== 'host';
 
   const namespaces = ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']

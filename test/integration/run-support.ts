@@ -5,12 +5,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pushFixture } from '../support/fixtures';
+import { pushFixture, type FixtureName } from '../support/fixtures';
 import { startRegistry, type TestRegistry } from '../support/registry';
 
 export const ROOT_DIR = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT_DIR, 'bin', 'tsdocker');
-const LAUNCHER = path.join(__dirname, 'run-cli.js');
 const HELPER = path.join(ROOT_DIR, 'native', 'tsdocker-runtime');
 
 export const isRoot = process.getuid?.() === 0;
@@ -18,18 +17,11 @@ export const skip = !isRoot ? 'needs root' : !fs.existsSync('/bin/busybox') ? 'n
   !fs.existsSync('/usr/bin/docker-registry') ? 'needs docker-registry' :
   !fs.existsSync(HELPER) ? 'needs native/tsdocker-runtime (make -C native)' : false;
 
-/** Whether src/cli/main.ts already lists `run`; until it does, run-cli.ts stands in for it. */
-const mainHasRun = (() => {
-  try {
-    return /file: 'run'/.test(fs.readFileSync(path.join(ROOT_DIR, 'dist', 'src', 'cli', 'main.js'), 'utf8'));
-  } catch {
-    return false;
-  }
-})();
-
 export interface Env {
   root: string;
   image: string;
+  /** the extra fixtures asked for, by fixture name: "127.0.0.1:PORT/<name>:latest" */
+  images: Record<string, string>;
   env: NodeJS.ProcessEnv;
   registry: TestRegistry;
   cleanup(): Promise<void>;
@@ -41,12 +33,14 @@ export interface Result {
   stderr: string;
 }
 
-/** A registry with busybox, and a tsdocker root that has pulled it. */
-export async function setup(): Promise<Env> {
+/** A registry with busybox (and `extra` fixtures), and a tsdocker root that has pulled them. */
+export async function setup(extra: FixtureName[] = []): Promise<Env> {
   const registry = await startRegistry({ auth: 'none' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-run-'));
   try {
     const image = await pushFixture(registry, 'busybox', 'busybox:latest');
+    const images: Record<string, string> = {};
+    for (const name of extra) images[name] = await pushFixture(registry, name, `${name}:latest`);
     const config = path.join(dir, 'config.json');
     fs.writeFileSync(config, JSON.stringify({ 'insecure-registries': [registry.host] }));
     const root = path.join(dir, 'root');
@@ -54,7 +48,7 @@ export async function setup(): Promise<Env> {
       DOCKER_CONFIG: path.join(dir, 'docker') };
     delete env.TSDOCKER_TRACE;
     const e: Env = {
-      root, image, env, registry,
+      root, image, images, env, registry,
       async cleanup() {
         // Whatever a failed test left running or mounted goes first, then the files.
         tsdockerSync(e, ['rm', '-f', '-v', ...listAll(e)]);
@@ -63,8 +57,10 @@ export async function setup(): Promise<Env> {
         await registry.stop();
       },
     };
-    const pulled = tsdockerSync(e, ['pull', '-q', image]);
-    if (pulled.status !== 0) throw new Error(`pull ${image}: ${pulled.stderr}`);
+    for (const ref of [image, ...Object.values(images)]) {
+      const pulled = tsdockerSync(e, ['pull', '-q', ref]);
+      if (pulled.status !== 0) throw new Error(`pull ${ref}: ${pulled.stderr}`);
+    }
     return e;
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -78,7 +74,7 @@ function listAll(e: Env): string[] {
 }
 
 function command(args: string[]): string[] {
-  return mainHasRun ? [BIN, ...args] : [LAUNCHER, ...args];
+  return [BIN, ...args];
 }
 
 export function tsdockerSync(e: Env, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Result {

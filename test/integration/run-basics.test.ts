@@ -1,0 +1,142 @@
+// `tsdocker run` end to end: a real image from a real registry, the real kernel. Each test asks the
+// container itself (busybox inside) what it sees.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setup, skip, tsdockerSync, type Env } from './run-support';
+
+describe('tsdocker run', { skip }, () => {
+  let e: Env;
+  let tmp: string;
+  before(async () => {
+    e = await setup(['whiteouts']);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-runtest-'));
+  });
+  after(async () => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await e?.cleanup();
+  });
+
+  const run = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    tsdockerSync(e, ['run', '--rm', ...args], opts);
+  const sh = (script: string, flags: string[] = []) => run([...flags, e.image, 'sh', '-c', script]);
+
+  test('runs a command and relays its stdout and stderr apart', () => {
+    const r = sh('echo out; echo err >&2');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+  });
+
+  // 128+N (killed by signal N from the host) is in run-records.test.ts: pid 1 cannot kill itself.
+  test('exit codes: its own, 127 not found, 126 not executable', () => {
+    assert.equal(sh('exit 42').status, 42);
+    const nf = run([e.image, 'no-such-command']);
+    assert.equal(nf.status, 127, nf.stderr);
+    assert.match(nf.stderr, /^tsdocker: .*no-such-command/m);
+    assert.equal(run([e.image, '/etc/passwd']).status, 126);
+  });
+
+  test('tsdocker\'s own failures exit 125 with one line', () => {
+    const r = run(['--memory', 'lots', e.image, 'true']);
+    assert.equal(r.status, 125);
+    assert.equal(r.stderr, "tsdocker: invalid size: 'lots'\n");
+    const noImage = run(['--pull', 'never', 'nosuchimage', 'true']);
+    assert.equal(noImage.status, 125);
+    assert.match(noImage.stderr, /no such image: nosuchimage/);
+  });
+
+  test('pid 1 and an isolated process list', () => {
+    assert.equal(sh('echo $$').stdout, '1\n');
+    const r = run([e.image, 'ps', '-o', 'pid,comm']);
+    assert.equal(r.stdout.replace(/ +/g, ' '), 'PID COMMAND\n 1 ps\n', r.stderr);
+  });
+
+  test('hostname: the short id by default, -h otherwise; /etc/hostname and /etc/hosts agree', () => {
+    const r = tsdockerSync(e, ['run', '--name', 'hosty', e.image, 'sh', '-c', 'hostname; cat /etc/hostname; grep -c "$(hostname)" /etc/hosts']);
+    assert.equal(r.status, 0, r.stderr);
+    const id = tsdockerSync(e, ['ps', '-aq', '--no-trunc']).stdout.trim().split('\n')[0];
+    assert.equal(r.stdout, `${id.slice(0, 12)}\n${id.slice(0, 12)}\n1\n`);
+    assert.equal(tsdockerSync(e, ['rm', 'hosty']).status, 0);
+    assert.equal(run(['-h', 'box', e.image, 'hostname']).stdout, 'box\n');
+  });
+
+  test('ENTRYPOINT/CMD: the image CMD, args, --entrypoint', () => {
+    assert.equal(run([e.image]).status, 0); // CMD sh, stdin empty: exits 0
+    assert.equal(run(['--entrypoint', 'echo', e.image, 'a', 'b']).stdout, 'a b\n');
+    assert.equal(run(['--entrypoint', '/bin/echo', e.image]).stdout, '\n');
+  });
+
+  test('-e, --env-file, -w (created if missing), -u by name and number', () => {
+    const envFile = path.join(tmp, 'env');
+    fs.writeFileSync(envFile, '# comment\nFROM_FILE=yes\nBOTH=file\n');
+    const r = sh('echo "$A|$FROM_FILE|$BOTH|$HOME|$(pwd)|$(id -u):$(id -g)"',
+      ['-e', 'A=1', '--env-file', envFile, '-e', 'BOTH=flag', '-w', '/made/here', '-u', 'student']);
+    assert.equal(r.stdout, '1|yes|flag|/home/student|/made/here|1000:1000\n', r.stderr);
+    assert.equal(sh('id -u; id -g; id -G', ['-u', '4242:77']).stdout, '4242\n77\n77\n');
+    const bad = sh('true', ['-u', 'nobody-here']);
+    assert.equal(bad.status, 125);
+    assert.match(bad.stderr, /unable to find user nobody-here/);
+  });
+
+  test('-v host dir (created, and :ro), named volume kept, --tmpfs', () => {
+    const host = path.join(tmp, 'made', 'by', 'run');
+    const r = sh('echo hi > /data/f; cat /data/f; touch /ro/x 2>/dev/null || echo ro; grep " /scratch " /proc/mounts | cut -d" " -f3',
+      ['-v', `${host}:/data`, '-v', `${tmp}:/ro:ro`, '--tmpfs', '/scratch']);
+    assert.equal(r.stdout, 'hi\nro\ntmpfs\n', r.stderr);
+    assert.equal(fs.readFileSync(path.join(host, 'f'), 'utf8'), 'hi\n');
+    assert.equal(sh('echo kept > /v/f', ['-v', 'testvol:/v']).status, 0);
+    assert.equal(sh('cat /v/f', ['-v', 'testvol:/v']).stdout, 'kept\n');
+    assert.match(tsdockerSync(e, ['volume', 'ls']).stdout, /local\s+testvol/);
+    assert.equal(tsdockerSync(e, ['volume', 'rm', 'testvol']).status, 0);
+  });
+
+  test('--read-only: the root is read-only, /tmp via --tmpfs is not', () => {
+    const r = sh('touch /x 2>&1; touch /tmp/y && echo tmp-ok', ['--read-only', '--tmpfs', '/tmp']);
+    assert.match(r.stdout, /Read-only file system/);
+    assert.match(r.stdout, /tmp-ok/);
+  });
+
+  test('capabilities are Docker\'s defaults; --cap-drop, --cap-add, --privileged change them', () => {
+    const caps = (flags: string[]) => sh('grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status', flags).stdout;
+    assert.equal(caps([]), 'CapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\n' +
+      'CapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\n');
+    assert.match(caps(['--cap-drop', 'ALL', '--cap-add', 'NET_RAW']), /CapBnd:\t0000000000002000/);
+    // --privileged: every capability tsdocker itself holds.
+    const own = /CapBnd:\t([0-9a-f]+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1];
+    assert.match(caps(['--privileged']), new RegExp(`CapBnd:\t${own}`));
+    assert.match(sh('grep NoNewPrivs /proc/self/status', ['--security-opt', 'no-new-privileges']).stdout, /NoNewPrivs:\t1/);
+  });
+
+  test('masked and read-only /proc paths; no host devices', () => {
+    const r = sh('wc -c < /proc/keys; { echo 0 > /proc/sys/vm/overcommit_memory; } 2>&1; ls /dev | sort | tr "\\n" " "');
+    assert.match(r.stdout, /^0\n/);
+    assert.match(r.stdout, /Read-only file system/);
+    for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'ptmx', 'shm', 'mqueue']) {
+      assert.match(r.stdout, new RegExp(`\\b${dev}\\b`), dev);
+    }
+    assert.doesNotMatch(r.stdout, /\bsda\b|\bkmsg\b|\bmem\b/);
+  });
+
+  test('no file descriptor of tsdocker reaches the container', () => {
+    const r = sh('ls /proc/self/fd | sort -n | tr "\\n" " "');
+    // 0, 1, 2, and the fd ls itself opened on the directory.
+    assert.equal(r.stdout, '0 1 2 3 ', r.stderr);
+  });
+
+  test('network: loopback only by default, the host\'s with --network host', () => {
+    assert.equal(sh('ls /sys/class/net | tr "\\n" " "').stdout, 'lo ');
+    const host = sh('ls /sys/class/net | wc -l', ['--network', 'host']).stdout.trim();
+    assert.equal(Number(host), fs.readdirSync('/sys/class/net').length);
+  });
+
+  test('whiteouts in the image are deletions through the overlay; writes stay in the container', () => {
+    const img = e.images.whiteouts;
+    const r = run([img, 'sh', '-c', 'cd /wh; find . | sort | tr "\\n" " "; cat a/b/c/foo']);
+    assert.equal(r.stdout, '. ./a ./a/b ./a/b/c ./a/b/c/foo ./file2 upper foo\n', r.stderr);
+    assert.equal(run([img, 'sh', '-c', 'rm /wh/file2; echo new > /wh/n']).status, 0);
+    assert.equal(run([img, 'sh', '-c', 'cat /wh/file2; ls /wh/n 2>&1 | wc -l']).stdout, 'kept\n1\n');
+  });
+});
