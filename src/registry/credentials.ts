@@ -36,6 +36,19 @@ export function credentialKey(server: string): string {
   return host;
 }
 
+/**
+ * A SERVER argument of login/logout as a registry domain: Docker Hub's many names become
+ * "docker.io"; "https://host:5000/v2/" becomes "host:5000".
+ */
+export function registryDomain(server: string | undefined): string {
+  if (!server) return DOCKER_HUB_DOMAIN;
+  const host = hostOf(server);
+  if (!/^([a-z0-9.-]+|\[[0-9a-f:]+\])(:\d+)?$/.test(host)) {
+    throw new TsdockerError(`invalid registry "${server}": expected host[:port]`);
+  }
+  return credentialKey(host) === DOCKER_HUB_AUTH_KEY ? DOCKER_HUB_DOMAIN : host;
+}
+
 /** "https://host:5000/v2/" -> "host:5000" */
 function hostOf(key: string): string {
   return key.replace(/^[a-z]+:\/\//i, '').split('/')[0].toLowerCase();

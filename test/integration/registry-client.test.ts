@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { RegistryClient, verifyLogin, type Descriptor } from '../../src/registry/client';
 import { MediaType, parseManifest } from '../../src/registry/manifest';
@@ -514,6 +515,51 @@ describe('the real registry (Debian docker-registry)', () => {
           removeCredential(reg.host);
           await assert.rejects(client(reg.host, 'private/busybox:latest').getManifest('latest'),
             new RegExp(`^TsdockerError: not found or unauthorized: ${reg.host}/private/busybox:latest$`));
+        });
+
+        test('tsdocker login --password-stdin checks and stores; logout forgets', async () => {
+          removeCredential(reg.host);
+          const engineConfig = path.join(dockerConfig, `engine-${auth}.json`);
+          fs.writeFileSync(engineConfig, JSON.stringify({ 'insecure-registries': [reg.host] }));
+          const env = { ...process.env, DOCKER_CONFIG: dockerConfig, TSDOCKER_CONFIG: engineConfig };
+          const bin = path.join(__dirname, '..', '..', '..', 'bin', 'tsdocker');
+          // Asynchronous: the token server runs in this process and must keep answering.
+          const tsdocker = (args: string[], input = '') => new Promise<{ status: number | null; stdout: string; stderr: string }>(
+            (resolve) => {
+              const child = spawn(process.execPath, [bin, ...args], { env });
+              let stdout = '';
+              let stderr = '';
+              child.stdout.on('data', (d) => { stdout += d; });
+              child.stderr.on('data', (d) => { stderr += d; });
+              child.on('close', (status) => resolve({ status, stdout, stderr }));
+              child.stdin.end(input);
+            });
+          try {
+            const bad = await tsdocker(['login', '-u', reg.username!, '--password-stdin', reg.host], 'wrong\n');
+            assert.equal(bad.status, 125);
+            assert.match(bad.stderr, /^tsdocker: login to .* (failed: incorrect username or password|refused by)/m);
+            assert.equal(readCredentialFile(), undefined);
+
+            const ok = await tsdocker(['login', '-u', reg.username!, '--password-stdin', `http://${reg.host}/v2/`], `${reg.password}\n`);
+            assert.equal(ok.status, 0, ok.stderr);
+            assert.equal(ok.stdout, 'Login Succeeded\n');
+            assert.equal(Buffer.from(readCredentialFile()!, 'base64').toString(), `${reg.username}:${reg.password}`);
+
+            const out = await tsdocker(['logout', reg.host]);
+            assert.equal(out.stdout, `Removing login credentials for ${reg.host}\n`);
+            assert.equal(readCredentialFile(), undefined);
+            assert.equal((await tsdocker(['logout', reg.host])).stdout, `Not logged in to ${reg.host}\n`);
+
+            const both = await tsdocker(['login', '-u', 'x', '-p', 'y', '--password-stdin', reg.host]);
+            assert.match(both.stderr, /--password and --password-stdin are mutually exclusive/);
+          } finally {
+            fs.rmSync(engineConfig, { force: true });
+          }
+          function readCredentialFile(): string | undefined {
+            const file = path.join(dockerConfig, 'config.json');
+            if (!fs.existsSync(file)) return undefined;
+            return JSON.parse(fs.readFileSync(file, 'utf8')).auths?.[reg.host]?.auth;
+          }
         });
 
         test('login is checked against /v2/', async () => {
