@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setup, skip, tsdockerAsync, tsdockerSync, waitFor, type Env } from './run-support';
+import { background as startBackground, setup, skip, tsdockerSync, waitFor, type Env } from './run-support';
 
 describe('container records', { skip }, () => {
   let e: Env;
@@ -16,16 +16,7 @@ describe('container records', { skip }, () => {
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout)[0];
   };
-  /** Start `run` in the background and wait until the container is Running. */
-  async function background(name: string, args: string[]) {
-    const child = tsdockerAsync(e, ['run', '--name', name, ...args]);
-    let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
-    const exited = new Promise<number>((resolve) => child.on('close', (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0))));
-    await waitFor(`${name} running (${stderr})`, () => /Up /.test(ts(['ps', '--format', 'json']).stdout.split('\n')
-      .filter(Boolean).map((l) => JSON.parse(l)).find((c) => c.Names === name)?.Status ?? ''));
-    return { child, exited };
-  }
+  const background = (name: string, args: string[]) => startBackground(e, name, args);
 
   test('ps, ps -a, -q, --format json, inspect of an exited container', () => {
     assert.equal(ts(['run', '--name', 'done', '-e', 'X=1', '-m', '64m', '--pids-limit', '50', '--cpus', '1.5', e.image, 'sh', '-c', 'exit 7']).status, 7);

@@ -89,6 +89,22 @@ export function tsdockerAsync(e: Env, args: string[]) {
   return spawn(process.execPath, command(args), { env: e.env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+/** Start `run --name NAME ...` in the background and wait until ps shows it Up. */
+export async function background(e: Env, name: string, args: string[]) {
+  const child = tsdockerAsync(e, ['run', '--name', name, ...args]);
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 137)));
+  let done = false;
+  void exited.then(() => { done = true; });
+  await waitFor(`${name} to run`, () => {
+    if (done) throw new Error(`run ${name} exited early: ${stderr}`);
+    const ps = tsdockerSync(e, ['ps', '--format', 'json']).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return /^Up /.test(ps.find((c) => c.Names === name)?.Status ?? '');
+  });
+  return { child, exited };
+}
+
 /** Wait for a condition the kernel reports (not a fixed sleep): polls every 20 ms, up to `ms`. */
 export async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
