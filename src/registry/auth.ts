@@ -107,6 +107,9 @@ export class Authorizer {
     for (const scope of this.scopes) realm.searchParams.append('scope', scope);
     if (this.credential) realm.searchParams.set('account', this.credential.username);
 
+    // The query is redacted in the request trace; the scopes are worth seeing.
+    trace('registry', `token for ${this.scopes.join(' ') || 'login'} from ${realm.host}` +
+      `${this.credential ? ` as ${this.credential.username}` : ' (anonymous)'}`);
     const issuedLocally = this.now();
     // Credentials go to the realm's own host only, never to where it redirects.
     const auth = this.credential ? { host: realm.host, value: basic(this.credential) } : undefined;
