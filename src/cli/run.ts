@@ -118,7 +118,8 @@ export function runOptions(args: any): RunOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function handler(args: any): Promise<number> {
   const opts = runOptions(args);
-  if (opts.tty && !process.stdin.isTTY) {
+  // Docker's check: a terminal inside needs one outside to relay keystrokes from.
+  if (opts.tty && opts.interactive && !process.stdin.isTTY) {
     throw new TsdockerError('the input device is not a TTY');
   }
   const { findOrPullImage } = require('../container/image') as typeof import('../container/image');

@@ -88,6 +88,19 @@ describe('container records', { skip }, () => {
     assert.equal(ts(['rm', 'victim']).status, 0);
   });
 
+  test('--init: a tiny init is pid 1; SIGTERM to tsdocker reaches the command, which ends with 143', async () => {
+    const pids = ts(['run', '--rm', '--init', e.image, 'sh', '-c', 'echo $$; cat /proc/1/comm']);
+    assert.equal(pids.status, 0, pids.stderr);
+    const [self, init] = pids.stdout.trim().split('\n');
+    assert.notEqual(self, '1');
+    assert.notEqual(init, 'sh');
+    const { child, exited } = await background('termed', ['--init', e.image, 'sleep', '1000']);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143);
+    assert.equal(inspect('termed').State.ExitCode, 143);
+    assert.equal(ts(['rm', 'termed']).status, 0);
+  });
+
   test('tsdocker killed with -9: the next command reconciles the record and unmounts', async () => {
     const { child, exited } = await background('orphan', [e.image, 'sleep', '1000']);
     const c = inspect('orphan');
