@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pushFixture } from '../support/fixtures';
 import { setup, skip, tsdockerSync, type Env } from './run-support';
 
 describe('tsdocker run', { skip }, () => {
@@ -46,6 +47,16 @@ describe('tsdocker run', { skip }, () => {
     const noImage = run(['--pull', 'never', 'nosuchimage', 'true']);
     assert.equal(noImage.status, 125);
     assert.match(noImage.stderr, /no such image: nosuchimage/);
+  });
+
+  test('a missing image is pulled first, its progress on stderr; --pull never refuses', async () => {
+    const ref = await pushFixture(e.registry, 'busybox', 'other:1');
+    assert.equal(run(['--pull', 'never', ref, 'true']).status, 125);
+    const r = run([ref, 'echo', 'hi']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+    assert.match(r.stderr, new RegExp(`^Unable to find image '${ref}' locally\n`));
+    assert.equal(run(['--pull', 'always', ref, 'echo', 'again']).stdout, 'again\n');
   });
 
   test('pid 1 and an isolated process list', () => {

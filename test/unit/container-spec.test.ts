@@ -3,7 +3,10 @@ import * as assert from 'node:assert/strict';
 import { createConfig, defaultRunOptions, RunOptions } from '../../src/container/options';
 import { buildSpec, INIT_ANNOTATION } from '../../src/container/spec';
 import { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from '../../src/container/defaults';
-import { capabilitySet } from '../../src/container/caps';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { capabilitySet, ownBoundingSet } from '../../src/container/caps';
 import type { ImageConfig } from '../../src/image/store';
 import { validateSpec } from '../../src/runtime';
 import type { ResolvedUser } from '../../src/container/user';
@@ -119,6 +122,20 @@ test('--cap-add and --cap-drop, Docker\'s rules', () => {
   assert.deepEqual(capabilitySet({ capAdd: ['NET_ADMIN'], capDrop: ['ALL'], privileged: false }), ['CAP_NET_ADMIN']);
   assert.equal(capabilitySet({ capAdd: ['ALL'], capDrop: ['SYS_ADMIN'], privileged: false }).length, 40);
   assert.throws(() => capabilitySet({ capAdd: ['FLY'], capDrop: [], privileged: false }), /unknown capability: "FLY"/);
+});
+
+test('--privileged and --cap-add ALL mean the capabilities tsdocker holds itself', () => {
+  const available = ['CAP_CHOWN', 'CAP_KILL', 'CAP_SYS_ADMIN'];
+  assert.deepEqual(capabilitySet({ capAdd: [], capDrop: [], privileged: true, available }), ['CAP_CHOWN', 'CAP_KILL', 'CAP_SYS_ADMIN']);
+  assert.deepEqual(capabilitySet({ capAdd: ['ALL'], capDrop: ['KILL'], privileged: false, available }), ['CAP_CHOWN', 'CAP_SYS_ADMIN']);
+});
+
+test('the bounding set is read from /proc/<pid>/status', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-caps-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'status'), 'Name:\tx\nCapBnd:\t00000000a80425fb\n');
+  assert.deepEqual(new Set(ownBoundingSet(path.join(dir, 'status'))), new Set(DEFAULT_CAPABILITIES));
+  assert.equal(ownBoundingSet(path.join(dir, 'missing')), undefined);
 });
 
 test('bad flags are refused before anything is made', () => {
