@@ -10,7 +10,7 @@ import type { ContainerRecord } from './types';
 
 function hooks(root: string): ReconcileHooks {
   return {
-    unmount: (target) => unmountRootfs(target.replace(/\/rootfs$/, '')),
+    unmount: unmountRootfs,
     removeCgroup,
     remove: (rec) => destroyContainer(rec, { volumes: true }, root),
   };

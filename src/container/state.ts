@@ -51,8 +51,8 @@ export function isMountPoint(dir: string): boolean {
 }
 
 export interface ReconcileHooks {
-  /** unmount the container's rootfs (image/overlay.ts unmount) */
-  unmount(target: string): void;
+  /** unmount the rootfs of the container whose directory this is (rootfs.ts unmountRootfs) */
+  unmount(dir: string): void;
   /** remove the container's cgroup if it is left over */
   removeCgroup(id: string): void;
   /** remove the whole container (for --rm containers found stopped) */
@@ -69,10 +69,10 @@ export function reconcile(rec: ContainerRecord, hooks: ReconcileHooks, root?: st
       FinishedAt: new Date().toISOString() };
     if (!writeRecord(rec, root)) return undefined;
   }
-  const rootfs = path.join(containerDir(rec.Id, root), 'rootfs');
-  if (isMountPoint(rootfs)) {
+  const dir = containerDir(rec.Id, root);
+  if (isMountPoint(path.join(dir, 'rootfs'))) {
     trace('state', `container ${rec.Id.slice(0, 12)}: unmounting leftover rootfs`);
-    hooks.unmount(rootfs);
+    hooks.unmount(dir);
   }
   hooks.removeCgroup(rec.Id);
   // Without its monitor a --rm container can never be started or waited for again.

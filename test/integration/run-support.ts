@@ -114,9 +114,12 @@ export async function waitFor(what: string, check: () => boolean, ms = 10_000): 
   }
 }
 
-/** The host's mounts and tsdocker cgroups, to compare before and after. */
-export function hostSnapshot(): { mounts: string[]; cgroups: string[] } {
-  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').filter(Boolean).sort();
+/** The host's mounts under the test's root and the containers' cgroups (tsdocker/<64-hex id>),
+ *  to compare before and after. Other tests may run beside these on the same host, so their
+ *  mounts and cgroups (other roots, the runtime tests' rt-* cgroups) are left out. */
+export function hostSnapshot(e: Env): { mounts: string[]; cgroups: string[] } {
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
+    .filter((l) => l.includes(e.root)).sort();
   const cgroups: string[] = [];
   const walk = (dir: string, depth: number) => {
     let names: fs.Dirent[];
@@ -128,7 +131,7 @@ export function hostSnapshot(): { mounts: string[]; cgroups: string[] } {
     for (const d of names) {
       if (!d.isDirectory()) continue;
       const p = path.join(dir, d.name);
-      if (p.includes('tsdocker')) cgroups.push(p);
+      if (/\/tsdocker\/[a-f0-9]{64}$/.test(p)) cgroups.push(p);
       if (depth < 3) walk(p, depth + 1);
     }
   };
