@@ -45,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
       setRoot(args.root as string | undefined);
       if (args.trace) setTrace(true);
     })
+    // Docker's flags include --no-trunc and --no-prune as flags of their own, not negations.
+    .parserConfiguration({ 'boolean-negation': false })
     .strictCommands()
     .strictOptions()
     .demandCommand(1, 'tsdocker: a command is required; see tsdocker --help')

@@ -10,7 +10,6 @@ export const describe = 'List containers';
 export function builder(y: Argv): Argv {
   return y
     // "--no-trunc" is Docker's flag name, not the negation of a "--trunc".
-    .parserConfiguration({ 'boolean-negation': false })
     .option('all', { alias: 'a', type: 'boolean', describe: 'Show all containers (default shows just running)' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only display container IDs' })
     .option('no-trunc', { type: 'boolean', describe: "Don't truncate output" })
