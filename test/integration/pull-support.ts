@@ -12,6 +12,8 @@ export interface Cli {
   root: string;
   env: NodeJS.ProcessEnv;
   run(args: string[], input?: string): { status: number; stdout: string; stderr: string };
+  /** The same without blocking this process: needed when a server in this process must answer. */
+  runAsync(args: string[], input?: string): Promise<{ status: number; stdout: string; stderr: string }>;
   spawn(args: string[]): ReturnType<typeof spawn>;
   /** every file under the store with its size: "the store exactly as it was" is equality of this */
   snapshot(): string[];
@@ -30,6 +32,17 @@ export function cli(config: object): Cli {
     run(args, input = '') {
       const r = spawnSync(process.execPath, [BIN, ...args], { env, input, encoding: 'utf8', timeout: 300_000 });
       return { status: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
+    },
+    runAsync(args, input = '') {
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => { stdout += d; });
+        child.stderr.on('data', (d) => { stderr += d; });
+        child.on('close', (code, signal) => resolve({ status: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr }));
+        child.stdin.end(input);
+      });
     },
     spawn(args) {
       return spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
