@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { stateRoot } from '../root';
 import { TsdockerError } from '../errors';
+import { trace } from '../trace';
 import { readJson, removeTree, tempPath, writeFileAtomic } from '../fsutil';
 import { parseReference, repositoryName, Reference } from '../reference';
 import { ImageConfig, parseImageConfig } from './image-config';
@@ -45,6 +46,16 @@ export interface LayerRecord {
   parent?: string;            // chain id of the layer below
   size: number;               // bytes unpacked
   link: string;               // short id under l/
+  /** the compressed blob this layer was made from, kept as layers/<chain hex>/blob (keep-blob.ts) */
+  blob?: BlobDescriptor;
+}
+
+/** A layer blob's descriptor, as in a manifest (image-spec descriptor.md). */
+export interface BlobDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  urls?: string[];
 }
 
 const HEX64 = /^[a-f0-9]{64}$/;
@@ -132,6 +143,7 @@ export class ImageStore {
     fs.mkdirSync(path.join(this.root, 'layers'), { recursive: true });
     try {
       fs.renameSync(work.dir, this.layerDir(rec.chainId));
+      trace('store', `layer ${rec.chainId}: rename ${work.dir} -> ${this.layerDir(rec.chainId)}, short link l/${link}`);
       return full;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -223,6 +235,7 @@ export class ImageStore {
   setRef(ref: Reference, id: string): void {
     const entry = ref.digest ? `@${ref.digest}` : ref.tag!;
     writeFileAtomic(path.join(this.repoDir(repositoryName(ref)), entry), id + '\n', this.stateRoot);
+    trace('store', `${repositoryName(ref)}${ref.digest ? '@' : ':'}${ref.digest ?? ref.tag} -> ${id}`);
   }
 
   /** Remove a tag or digest reference; returns whether it existed. */
