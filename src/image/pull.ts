@@ -3,16 +3,18 @@
 //   1. resolve the reference to a manifest (through an index, picking this host's platform)
 //   2. fetch and verify the image config: it lists each layer's uncompressed digest (diff_id)
 //   3. for each layer not already in the store, in parallel: download -> verify the compressed
-//      digest -> decompress -> verify diff_id -> unpack into a fresh directory, as one stream
-//      (no temporary copy of the compressed blob)
+//      digest -> decompress -> verify diff_id -> unpack into a fresh directory, as one stream;
+//      the compressed bytes are also kept beside the layer, for push and save (keep-blob.ts)
 //   4. only when every layer is complete: move the layers into place, store manifest and config,
 //      record the image, then its tag. A pull that fails or is killed leaves the store as it was
 //      (a killed one leaves only tmp/ entries, which the next command sweeps away).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ImageStore, ImageRecord, chainIds, hexOf, LayerRecord } from './store';
 import { parseImageConfig } from './image-config';
 import { Progress } from './progress';
 import { unpackLayer } from './unpack';
+import { keepBlob } from './keep-blob';
 import { parseReference, repositoryName, familiarString, Reference } from '../reference';
 import { RegistryClient, Descriptor, FetchedManifest } from '../registry/client';
 import { parseManifest, ImageManifest } from '../registry/manifest';
@@ -59,7 +61,7 @@ export async function pullImage(input: string, opts: PullOptions = {}): Promise<
   try {
     for (const w of work) {
       if (w.dir) {
-        store.commitLayer({ dir: w.dir }, { chainId: w.chainId, diffId: w.diffId, parent: w.parent, size: w.size });
+        store.commitLayer({ dir: w.dir }, { chainId: w.chainId, diffId: w.diffId, parent: w.parent, size: w.size, blob: w.blob });
         fresh = true;
       }
     }
@@ -119,6 +121,8 @@ interface LayerWork {
   size: number;
   /** the unpacked layer, still under tmp/; undefined when the store already had it */
   dir?: string;
+  /** the compressed blob kept in dir */
+  blob?: LayerRecord['blob'];
 }
 
 interface FetchArgs {
@@ -156,6 +160,8 @@ async function fetchLayers(a: FetchArgs): Promise<LayerWork[]> {
       for (let j = i - 1; j >= 0; j--) parents.push(work[j].dir ? `${work[j].dir}/diff` : a.store.diffDir(work[j].chainId));
       try {
         work[i].size = await fetchLayer(a, i, diff, parents, Promise.all(finished.slice(0, i)), abort.signal);
+        const { mediaType, digest, size, urls } = a.manifest.layers[i];
+        work[i].blob = { mediaType, digest, size, ...(urls ? { urls } : {}) };
       } finally {
         settle[i]();
       }
@@ -186,7 +192,7 @@ async function fetchLayer(a: FetchArgs, i: number, dest: string, parents: string
       },
     });
     a.progress.update(label, 'Downloading', 0, desc.size);
-    const { size } = await unpackLayer(body, { mediaType: desc.mediaType, dest, parents, parentsReady, expectedDiffId: a.diffIds[i] });
+    const { size } = await unpackLayer(keepBlob(body, path.dirname(dest)), { mediaType: desc.mediaType, dest, parents, parentsReady, expectedDiffId: a.diffIds[i] });
     a.progress.update(label, 'Pull complete');
     return size;
   } catch (err) {
