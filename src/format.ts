@@ -27,8 +27,9 @@ export function timeAgo(iso: string | undefined, now = Date.now()): string {
   return `${humanDuration(Math.max(0, now - t))} ago`;
 }
 
-/** go-units HumanSizeWithPrecision(size, 3): decimal units, "4.26MB", "77.8MB", "0B". */
-export function humanSize(bytes: number): string {
+/** go-units HumanSizeWithPrecision(size, 3): decimal units, "4.26MB", "77.8MB", "0B".
+ *  (`system df` uses go-units HumanSize, precision 4: "16.43MB".) */
+export function humanSize(bytes: number, precision = 3): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
   let size = bytes;
   let i = 0;
@@ -36,7 +37,7 @@ export function humanSize(bytes: number): string {
     size /= 1000;
     i++;
   }
-  return `${Number(size.toPrecision(3))}${units[i]}`;
+  return `${Number(size.toPrecision(precision))}${units[i]}`;
 }
 
 /** Left-aligned columns separated by three spaces, like Docker's tabwriter output. */

@@ -1,0 +1,20 @@
+// `tsdocker system df|prune|info`: Docker's management command for the whole installation.
+import type { Argv } from 'yargs';
+import type { CommandModule } from './command';
+
+export const command = 'system <command>';
+export const describe = 'Manage tsdocker (df, prune, info)';
+
+export function builder(y: Argv): Argv {
+  for (const file of ['system-df', 'system-prune', 'info']) {
+    const mod = require(`./${file}`) as CommandModule;
+    y = y.command(mod.command, mod.describe, mod.builder, async (args) => {
+      process.exitCode = (await mod.handler(args)) ?? 0;
+    });
+  }
+  return y.demandCommand(1, 'tsdocker system: a subcommand is required (df, prune, info)');
+}
+
+export async function handler(): Promise<void> {
+  // subcommands do the work
+}
