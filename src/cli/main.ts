@@ -29,6 +29,7 @@ const COMMANDS: Entry[] = [
   { name: 'inspect', describe: 'Return low-level information on images or containers', file: 'inspect' },
   { name: 'login', describe: 'Log in to a registry', file: 'login' },
   { name: 'logout', describe: 'Log out from a registry', file: 'logout' },
+  { name: 'push', describe: 'Upload an image to a registry', file: 'push' },
   { name: 'info', describe: 'Display what this host offers containers, and how to fix what is missing', file: 'info' },
   { name: 'system', describe: 'Manage tsdocker (df, prune, info)', file: 'system' },
 ];
