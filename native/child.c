@@ -31,7 +31,7 @@
 /* Docker's PATH when the image sets none (moby oci.DefaultPathEnv). */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static void wait_for_go(void)
+void wait_for_go(void)
 {
 	struct message m;
 	if (read_message(sync_fd, &m) != 0 || m.type != MSG_GO)
@@ -207,6 +207,12 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 		setup_terminal(c);
 	write_sysctls(c);
 	finish_rootfs(c);
+	become_command(c);
+}
+
+/* The last steps, the same for run and for exec (join.c). */
+_Noreturn void become_command(struct config *c)
+{
 	set_rlimits(c);
 	set_user_and_capabilities(c);
 	change_directory(c);

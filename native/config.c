@@ -38,6 +38,7 @@ static int expected_fields(uint32_t type)
 	case MSG_RLIMIT: return 3;
 	case MSG_PROCESS: return 4;
 	case MSG_SYSCTL: return 2;
+	case MSG_JOIN: return 2;
 	case MSG_END: return 0;
 	default: return -1;
 	}
@@ -115,6 +116,10 @@ static void apply(struct config *c, struct message *m)
 		c->sysctl_values = append(c->sysctl_values, &c->nsysctls, f[1]);
 		break;
 	}
+	case MSG_JOIN:
+		c->join_pid = (pid_t)number(f[0]);
+		c->detach = f[1][0] == '1';
+		break;
 	case MSG_PROCESS:
 		c->terminal = f[0][0] == '1';
 		c->open_stdin = f[1][0] == '1';
@@ -150,7 +155,7 @@ int read_config(int fd, struct config *c, const char **why)
 		if (end)
 			break;
 	}
-	if (!c->rootfs || c->argc == 0) {
+	if ((!c->rootfs && !c->join_pid) || c->argc == 0) {
 		*why = "read configuration: no root filesystem or no command";
 		errno = EINVAL;
 		return -1;

@@ -42,6 +42,8 @@ struct config {
 	struct rlimit_entry *rlimits;
 	int nrlimits;
 	int terminal, open_stdin, init, no_new_privs;
+	pid_t join_pid; /* exec (join.c): join this running container's namespaces instead of making them */
+	int detach;     /* exec -d: keep running when Node goes away */
 };
 
 /* Read messages from fd until END. Returns 0, or -1 with a reason in *why (errno set). */

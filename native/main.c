@@ -293,7 +293,11 @@ int main(int argc, char **argv)
 	if (sigfd < 0)
 		monitor_fail(errno, "signalfd");
 
-	join_pid_namespace(&c);
+	char join_error[512];
+	if (c.join_pid && open_namespaces(&c, join_error, sizeof join_error) < 0)
+		monitor_fail(errno, join_error);
+	if (!c.join_pid)
+		join_pid_namespace(&c);
 	unsigned long flags = clone_flags(&c);
 	trace("clone", "clone(%s)", clone_flag_names(flags));
 	/* clone(2) without a new stack behaves like fork(2), with the namespaces made on the way. */
@@ -304,6 +308,8 @@ int main(int argc, char **argv)
 		close(sync[0]);
 		sync_fd = sync[1];
 		int stdio[3] = { in[0], out[1], err[1] };
+		if (c.join_pid)
+			join_main(&c, stdio);
 		child_main(&c, stdio);
 	}
 	close(sync[1]);
@@ -332,7 +338,8 @@ int main(int argc, char **argv)
 		set_nonblocking(r.input);
 	if (c.terminal && c.open_stdin)
 		raw_mode(0);
-	int fds[P_COUNT] = { sigfd, FD_FROM_NODE, sync[0], -1, -1, out[0], err[0] };
+	/* exec -d: Node returns once the command runs; its going away must not kill the command. */
+	int fds[P_COUNT] = { sigfd, c.detach ? -1 : FD_FROM_NODE, sync[0], -1, -1, out[0], err[0] };
 	for (int i = 0; i < P_COUNT; i++)
 		r.p[i] = (struct pollfd){ .fd = fds[i], .events = i == P_INPUT ? POLLOUT : POLLIN };
 	int status = relay(&r, sigfd, child);

@@ -54,6 +54,7 @@ enum message_type {
 	MSG_RLIMIT = 12,   /* resource (RLIMIT_*), soft, hard */
 	MSG_PROCESS = 13,  /* terminal, stdin, init, noNewPrivileges (each 0/1) */
 	MSG_SYSCTL = 14,   /* path under /proc/sys (net/ipv4/ping_group_range), value */
+	MSG_JOIN = 15,     /* exec: host pid of the running container's process, detach (0/1); no ROOTFS */
 	MSG_END = 19,
 	MSG_GO = 20,       /* the child is in its cgroup: let it continue */
 

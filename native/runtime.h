@@ -1,6 +1,7 @@
 /* What each file of the helper offers the others. The helper reads top to bottom as:
  *   main.c      [0:monitor] reads the configuration, clones the child, relays stdio, reports exit
  *   child.c     [1:init]    the container's first process: namespaces, rootfs, user, execve
+ *   join.c      [1:join]    exec: a process joining a running container's namespaces
  *   rootfs.c    mounts, /dev, pivot_root, masked and read-only paths
  *   caps.c      user, groups and capability sets
  *   terminal.c  the pseudo-terminal (made inside the container, relayed by the monitor)
@@ -12,6 +13,12 @@
 /* child.c */
 _Noreturn void child_main(struct config *c, int stdio[3]);
 _Noreturn void exec_command(struct config *c);
+void wait_for_go(void);
+_Noreturn void become_command(struct config *c);
+
+/* join.c */
+int open_namespaces(struct config *c, char *why, size_t size);
+_Noreturn void join_main(struct config *c, int stdio[3]);
 
 /* rootfs.c */
 int open_in_root(int rootfd, const char *path, int flags, int mode);

@@ -52,8 +52,9 @@ void setup_terminal(struct config *c)
 		if (dup2(slave, fd) < 0)
 			fail("dup2 the pty to fd %d", fd);
 
-	/* /dev/console is the pty too (runtime-spec config.md "terminal"). */
-	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* /dev/console is the pty too (runtime-spec config.md "terminal"); an exec leaves the
+	 * container's console alone. */
+	int rootfd = c->join_pid ? -1 : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int console = rootfd < 0 ? -1 : make_in_root(rootfd, "/dev/console", 1);
 	if (console >= 0) {
 		trace("mount", "bind the pty on /dev/console");

@@ -19,6 +19,7 @@ interface Entry {
 const COMMANDS: Entry[] = [
   { name: 'run', describe: 'Create and run a new container from an image', file: 'run' },
   { name: 'ps', describe: 'List containers', file: 'ps' },
+  { name: 'exec', describe: 'Execute a command in a running container', file: 'exec' },
   { name: 'rm', describe: 'Remove one or more containers', file: 'rm' },
   { name: 'volume', describe: 'Manage volumes (create, ls, inspect, rm)', file: 'volume' },
   { name: 'pull', describe: 'Download an image from a registry', file: 'pull' },

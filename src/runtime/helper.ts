@@ -14,6 +14,8 @@ export function helperPath(): string {
 export interface HelperStdio {
   /** -i: the helper reads our stdin and relays it */
   stdin: boolean;
+  /** exec -d: the helper outlives tsdocker, so it gets none of our stdio */
+  detach?: boolean;
 }
 
 export function spawnHelper(io: HelperStdio): ChildProcess {
@@ -23,7 +25,8 @@ export function spawnHelper(io: HelperStdio): ChildProcess {
   }
   return spawn(file, [], {
     // The helper relays our own stdio (foreground run). A later detached mode passes log files here.
-    stdio: [io.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
+    stdio: io.detach ? ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] :
+      [io.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
     // Its own session: a ^C typed at the terminal reaches Node alone, which forwards it once
     // (index.ts); otherwise the container would get SIGINT twice, from the terminal and from us.
     detached: true,

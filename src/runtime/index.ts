@@ -144,7 +144,7 @@ function supervise(opts: StartOptions, messages: ToHelper[], cgroup: Cgroup): Pr
 }
 
 /** A failure inside the container, as one line; Docker's exit codes for a command that cannot run. */
-function helperError(m: ErrorMsg): TsdockerError {
+export function helperError(m: ErrorMsg): TsdockerError {
   const code = errnoName(m.errno);
   if (m.stage === 'lookup') {
     return new TsdockerError(m.message, { code, errno: m.errno, exitCode: EXIT_NOT_FOUND });

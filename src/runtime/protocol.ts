@@ -48,6 +48,7 @@ export const enum MessageType {
   Rlimit = 12,
   Process = 13,
   Sysctl = 14,
+  Join = 15,
   End = 19,
   Go = 20,
   // helper -> Node
@@ -91,6 +92,8 @@ export interface ProcessMsg {
 }
 /** path: under /proc/sys, with slashes ("net/ipv4/ping_group_range") */
 export interface SysctlMsg { type: MessageType.Sysctl; path: string; value: string }
+/** exec: join the running container whose process is host pid `pid` (no Rootfs record); detach: -d */
+export interface JoinMsg { type: MessageType.Join; pid: number; detach: boolean }
 export interface EndMsg { type: MessageType.End }
 export interface GoMsg { type: MessageType.Go }
 
@@ -102,7 +105,7 @@ export interface ErrorMsg { type: MessageType.Error; stage: string; errno: numbe
 export interface ExitMsg { type: MessageType.Exit; code: number; signal: number }
 
 export type ToHelper = NamespaceMsg | RootfsMsg | HostnameMsg | MountMsg | MaskMsg | ReadonlyMsg | ArgMsg |
-  EnvMsg | CwdMsg | UserMsg | CapsMsg | RlimitMsg | ProcessMsg | SysctlMsg | EndMsg | GoMsg;
+  EnvMsg | CwdMsg | UserMsg | CapsMsg | RlimitMsg | ProcessMsg | SysctlMsg | JoinMsg | EndMsg | GoMsg;
 export type FromHelper = PidMsg | StartedMsg | ErrorMsg | ExitMsg;
 
 const flag = (b: boolean): string => (b ? '1' : '0');
@@ -123,6 +126,7 @@ function fields(m: ToHelper): string[] {
     case MessageType.Process:
       return [flag(m.terminal), flag(m.stdin), flag(m.init), flag(m.noNewPrivileges)];
     case MessageType.Sysctl: return [m.path, m.value];
+    case MessageType.Join: return [String(m.pid), flag(m.detach)];
     case MessageType.End: case MessageType.Go: return [];
   }
 }

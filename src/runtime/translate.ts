@@ -80,6 +80,6 @@ export function translate(spec: RuntimeSpec, opts: TranslateOptions): ToHelper[]
 }
 
 /** -1 (or anything at or past 2^64-1) means RLIM_INFINITY. */
-function limit(n: number): bigint {
+export function limit(n: number): bigint {
   return n < 0 || n >= 2 ** 64 - 1 ? (1n << 64n) - 1n : BigInt(Math.floor(n));
 }

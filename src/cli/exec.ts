@@ -1,0 +1,77 @@
+import type { Argv } from 'yargs';
+import { TsdockerError } from '../errors';
+
+export const command = 'exec <container> [command..]';
+export const describe = 'Execute a command in a running container';
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('container', { type: 'string', describe: 'CONTAINER (name or id)' })
+    .positional('command', { type: 'string', array: true, describe: 'COMMAND [ARG...]' })
+    .option('detach', { alias: 'd', type: 'boolean', describe: 'Detached mode: run command in the background' })
+    .option('interactive', { alias: 'i', type: 'boolean', describe: 'Keep STDIN open' })
+    .option('tty', { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' })
+    .option('env', { alias: 'e', type: 'string', describe: 'Set environment variables: KEY=value or KEY' })
+    .option('env-file', { type: 'string', describe: 'Read in a file of environment variables' })
+    .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
+    .option('user', { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' })
+    .option('privileged', { type: 'boolean', describe: 'Give extended privileges to the command' })
+    .example('tsdocker exec web ps', 'list the processes of container "web"')
+    .example('tsdocker exec -it web sh', 'an interactive shell inside it')
+    .example('tsdocker exec -u student -w /tmp -e X=1 web env', 'as another user, elsewhere, with a variable');
+}
+
+/** Options of `exec` that take a value, so prepareArgv can tell a value from the container name. */
+const VALUE_OPTIONS = new Set(['--env', '-e', '--env-file', '--workdir', '-w', '--user', '-u', '--root']);
+
+/** As for `run`: Docker's own flags end at the container name (`exec web ls -la`: "-la" is ls's),
+ *  so a "--" goes after it before yargs parses. */
+export function prepareArgv(argv: string[]): string[] {
+  const out = [...argv];
+  let i = out.indexOf('exec');
+  if (i === -1) return out;
+  for (i++; i < out.length; i++) {
+    const a = out[i];
+    if (a === '--') return out;
+    if (!a.startsWith('-') || a === '-') {
+      if (out[i + 1] !== '--') out.splice(i + 1, 0, '--');
+      return out;
+    }
+    if (a.includes('=')) continue;
+    const shortGroupEnd = /^-[a-zA-Z]+$/.test(a) ? `-${a.slice(-1)}` : a;
+    if (VALUE_OPTIONS.has(a) || VALUE_OPTIONS.has(shortGroupEnd)) i++;
+  }
+  return out;
+}
+
+function list(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+function last<T>(v: T | T[] | undefined): T | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function handler(args: any): Promise<number> {
+  // After prepareArgv's "--", yargs puts the command in `_` (after "exec"), not in `command`.
+  const cmd = [...list(args.command), ...list(args._).slice(1)];
+  if (cmd.length === 0) throw new TsdockerError('"exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]');
+  const tty = Boolean(args.tty);
+  const interactive = Boolean(args.interactive);
+  if (tty && interactive && !process.stdin.isTTY) throw new TsdockerError('the input device is not a TTY');
+  const { execInContainer } = require('../container/exec') as typeof import('../container/exec');
+  return execInContainer({
+    container: String(args.container),
+    args: cmd,
+    interactive,
+    tty,
+    detach: Boolean(args.detach),
+    env: list(args.env),
+    envFiles: list(args.envFile),
+    workdir: last(args.workdir),
+    user: last(args.user),
+    privileged: Boolean(args.privileged),
+  });
+}

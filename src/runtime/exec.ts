@@ -1,0 +1,176 @@
+// `exec` in the runtime: a new process in a running container, through the helper's join mode
+// (native/join.c). Nothing is built: the container's own process already made its namespaces and
+// root, so the helper joins them (setns(2), namespaces(7)) by the paths /proc/<pid>/ns/<type>.
+//
+//   Node                                  [0:monitor] (host)             [1:join]
+//    |--- NAMESPACE /proc/<pid>/ns/..., ->|  open every ns file,           |
+//    |    JOIN <pid>, ARG, ENV, CWD, ... |  setns(pid), clone ----------->|  (in the container's
+//    |<-- PID <host pid> ----------------|                                |   pid namespace)
+//   the container's process is still the one we recorded? then cgroup.addProcess(pid)
+//    |--- GO --------------------------->|--- GO ------------------------>|  setns cgroup, ipc, uts,
+//    |                                   |                                |  net, mnt; "/" checked
+//    |<-- STARTED or ERROR, then EXIT ---|<-- EOF on execve, or ERROR ----|  user, caps, cwd, execve
+//
+// The same helper binary runs from its sealed memfd copy (native/main.c), so a process in the
+// container that finds /proc/<pid>/exe of [1:join] cannot overwrite it (CVE-2019-5736).
+import type { Readable, Writable } from 'node:stream';
+import { TsdockerError, wrap } from '../errors';
+import { trace } from '../trace';
+import { loadCgroup } from './cgroups';
+import { spawnHelper } from './helper';
+import { helperError, type ExitStatus } from './index';
+import { capabilityMask } from './capabilities';
+import { Decoder, MessageType, encode, type ExitMsg, type ToHelper } from './protocol';
+import type { Process, RuntimeSpec } from './spec';
+import { NAMESPACE_FLAGS } from './namespaces';
+import { limit, RLIMITS } from './translate';
+
+/** The names of the files under /proc/<pid>/ns (namespaces(7)) for the spec's namespace types. */
+const PROC_NS: Record<string, string> = {
+  cgroup: 'cgroup', ipc: 'ipc', mount: 'mnt', network: 'net', pid: 'pid', uts: 'uts',
+};
+
+export interface JoinOptions {
+  /** container id: its cgroup is tsdocker/<id> */
+  id: string;
+  /** host pid of the container's process, whose namespaces and root the new process joins */
+  pid: number;
+  /** the container's runtime spec (config.json): which namespaces it has of its own */
+  spec: RuntimeSpec;
+  /** the new process: args, env, cwd, user, capabilities, terminal */
+  process: Process;
+  /** -i: relay our stdin */
+  stdin: boolean;
+  /** -d: resolve as soon as the command runs, and let it run on without us */
+  detach: boolean;
+  /** is the container's process still the one recorded? Checked after the helper has opened the
+   *  namespace files, so that a pid reused meanwhile cannot take us elsewhere */
+  stillRunning: () => boolean;
+  /** the host pid of the new process, once its command runs */
+  onStart?: (hostPid: number) => void;
+}
+
+/** The messages for the helper's join mode. The container's namespaces only: with --network host
+ *  there is no network entry, and the process stays in the host's network as the container does. */
+export function joinMessages(opts: Pick<JoinOptions, 'pid' | 'spec' | 'process' | 'stdin' | 'detach'>): ToHelper[] {
+  const p = opts.process;
+  const caps = p.capabilities ?? {};
+  const out: ToHelper[] = [];
+  for (const ns of opts.spec.linux?.namespaces ?? []) {
+    const name = PROC_NS[ns.type];
+    if (!name) throw new TsdockerError(`exec: cannot join a namespace of type "${ns.type}"`);
+    out.push({ type: MessageType.Namespace, flag: NAMESPACE_FLAGS[ns.type], path: `/proc/${opts.pid}/ns/${name}` });
+  }
+  out.push({ type: MessageType.Join, pid: opts.pid, detach: opts.detach });
+  for (const a of p.args) out.push({ type: MessageType.Arg, value: a });
+  for (const e of p.env ?? []) out.push({ type: MessageType.Env, value: e });
+  out.push({ type: MessageType.Cwd, path: p.cwd });
+  out.push({ type: MessageType.User, uid: p.user.uid, gid: p.user.gid, additionalGids: p.user.additionalGids ?? [] });
+  out.push({
+    type: MessageType.Caps,
+    bounding: capabilityMask(caps.bounding), effective: capabilityMask(caps.effective),
+    permitted: capabilityMask(caps.permitted), inheritable: capabilityMask(caps.inheritable),
+    ambient: capabilityMask(caps.ambient),
+  });
+  for (const r of p.rlimits ?? []) {
+    out.push({ type: MessageType.Rlimit, resource: RLIMITS[r.type], soft: limit(r.soft), hard: limit(r.hard) });
+  }
+  out.push({
+    type: MessageType.Process, terminal: p.terminal === true, stdin: opts.stdin, init: false,
+    noNewPrivileges: p.noNewPrivileges === true,
+  });
+  out.push({ type: MessageType.End });
+  return out;
+}
+
+/** Signals passed on to the exec'd process, as run does. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/** Runs the process in the container; resolves with its exit status (with -d: 0 once it runs). */
+export function joinContainer(opts: JoinOptions): Promise<ExitStatus> {
+  const messages = joinMessages(opts);
+  const cgroup = loadCgroup(opts.id);
+  if (!cgroup) return Promise.reject(new TsdockerError(`container ${opts.id} has no cgroup: is it running?`));
+  return new Promise((resolve, reject) => {
+    const helper = spawnHelper({ stdin: opts.stdin, detach: opts.detach });
+    const toHelper = helper.stdio[3] as Writable;
+    const fromHelper = helper.stdio[4] as Readable;
+    const decoder = new Decoder();
+    let pid = 0;
+    let failure: TsdockerError | undefined;
+    let exit: ExitMsg | undefined;
+    let settled = false;
+
+    const forward = (sig: NodeJS.Signals): void => {
+      trace('signal', `forward ${sig} to the runtime helper`);
+      helper.kill(sig);
+    };
+    for (const sig of FORWARDED) process.on(sig, forward);
+    const done = (): void => {
+      settled = true;
+      for (const sig of FORWARDED) process.off(sig, forward);
+    };
+
+    toHelper.on('error', () => {});
+    for (const m of messages) toHelper.write(encode(m));
+
+    const release = (childPid: number): void => {
+      trace('runtime', `exec process is host pid ${childPid}; add it to the container's cgroup, then release it`);
+      if (!opts.stillRunning()) throw new TsdockerError(`container ${opts.id} is not running`);
+      cgroup.addProcess(childPid);
+      toHelper.write(encode({ type: MessageType.Go }));
+    };
+
+    fromHelper.on('data', (chunk: Buffer) => {
+      let received;
+      try {
+        received = decoder.push(chunk);
+      } catch (err) {
+        failure ??= wrap(err, 'runtime helper');
+        helper.kill('SIGKILL');
+        return;
+      }
+      for (const m of received) {
+        if (m.type === MessageType.Pid) {
+          pid = m.pid;
+          try {
+            release(pid);
+          } catch (err) {
+            failure ??= err instanceof TsdockerError && !err.code ? err : wrap(err, `add pid ${pid} to cgroup`);
+            toHelper.end(); // the helper kills the child, which never ran the command
+          }
+        } else if (m.type === MessageType.Started) {
+          trace('runtime', `exec in container ${opts.id} started`);
+          opts.onStart?.(pid);
+          if (opts.detach) {
+            // The monitor ignores our going away in this mode (JOIN detach): it waits for the
+            // command alone, reparented to init when we exit.
+            done();
+            toHelper.destroy();
+            fromHelper.destroy();
+            helper.unref();
+            resolve({ exitCode: 0, oomKilled: false });
+          }
+        } else if (m.type === MessageType.Error) {
+          failure ??= helperError(m);
+        } else if (m.type === MessageType.Exit) {
+          exit = m;
+        }
+      }
+    });
+
+    helper.on('error', (err) => {
+      failure ??= wrap(err, 'start runtime helper');
+    });
+    helper.on('exit', () => toHelper.destroy());
+    helper.on('close', (code, signal) => {
+      if (settled) return;
+      done();
+      if (failure) return reject(failure);
+      if (!exit) {
+        return reject(new TsdockerError(`runtime helper exited without reporting a status (${signal ?? `code ${code}`})`));
+      }
+      resolve({ exitCode: exit.code, signal: exit.signal || undefined, oomKilled: false });
+    });
+  });
+}
