@@ -33,7 +33,6 @@ const COMMANDS: Entry[] = [
   { name: 'logout', describe: 'Log out from a registry', file: 'logout' },
   { name: 'push', describe: 'Upload an image to a registry', file: 'push' },
   { name: 'save', describe: 'Save one or more images to a tar archive (streamed to STDOUT by default)', file: 'save' },
-  { name: 'push', describe: 'Upload an image to a registry', file: 'push' },
   { name: 'info', describe: 'Display what this host offers containers, and how to fix what is missing', file: 'info' },
   { name: 'system', describe: 'Manage tsdocker (df, prune, info)', file: 'system' },
 ];
