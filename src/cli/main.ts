@@ -7,6 +7,7 @@ import { TsdockerError, EXIT_TSDOCKER } from '../errors';
 import { setRoot } from '../root';
 import { setTrace } from '../trace';
 import type { CommandModule } from './command';
+import { contextOf, explainFailure } from './suggest';
 
 interface Entry {
   name: string;
@@ -21,7 +22,16 @@ const COMMANDS: Entry[] = [
   { name: 'ps', describe: 'List containers', file: 'ps' },
   { name: 'exec', describe: 'Execute a command in a running container', file: 'exec' },
   { name: 'rm', describe: 'Remove one or more containers', file: 'rm' },
+  { name: 'logs', describe: 'Fetch the logs of a container', file: 'logs' },
+  { name: 'stop', describe: 'Stop one or more running containers', file: 'stop' },
+  { name: 'kill', describe: 'Kill one or more running containers', file: 'kill' },
+  { name: 'start', describe: 'Start one or more stopped containers', file: 'start' },
+  { name: 'restart', describe: 'Restart one or more containers', file: 'restart' },
+  { name: 'wait', describe: 'Block until one or more containers stop, then print their exit codes', file: 'wait' },
+  { name: 'attach', describe: 'Attach local standard input, output, and error streams to a running container', file: 'attach' },
   { name: 'volume', describe: 'Manage volumes (create, ls, inspect, rm)', file: 'volume' },
+  { name: 'network', describe: 'Manage networks (create, ls, inspect, rm, connect, disconnect)', file: 'network' },
+  { name: 'port', describe: 'List port mappings or a specific mapping for the container', file: 'port' },
   { name: 'pull', describe: 'Download an image from a registry', file: 'pull' },
   { name: 'images', describe: 'List images', file: 'images' },
   { name: 'image', describe: 'Manage images (ls, rm, inspect, prune)', file: 'image' },
@@ -33,6 +43,7 @@ const COMMANDS: Entry[] = [
   { name: 'logout', describe: 'Log out from a registry', file: 'logout' },
   { name: 'push', describe: 'Upload an image to a registry', file: 'push' },
   { name: 'save', describe: 'Save one or more images to a tar archive (streamed to STDOUT by default)', file: 'save' },
+  { name: 'load', describe: 'Load an image from a tar archive or STDIN', file: 'load' },
   { name: 'info', describe: 'Display what this host offers containers, and how to fix what is missing', file: 'info' },
   { name: 'system', describe: 'Manage tsdocker (df, prune, info)', file: 'system' },
 ];
@@ -60,9 +71,10 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns || 80))
-    .fail((msg, err) => {
+    .fail((msg, err, usage) => {
       if (err) throw err;
-      throw new TsdockerError(msg);
+      const ctx = contextOf(usage, entry ? `tsdocker ${entry.name}` : 'tsdocker');
+      throw new TsdockerError(explainFailure(msg, ctx, argv, entry ? wanted : undefined));
     })
     .exitProcess(false);
 

@@ -11,6 +11,8 @@ export function builder(y: Argv): Argv {
     .positional('command', { type: 'string', array: true, describe: 'COMMAND [ARG...]' })
     .option('interactive', { alias: 'i', type: 'boolean', describe: 'Keep STDIN open' })
     .option('tty', { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' })
+    .option('detach', { alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' })
+    .option('restart', { type: 'string', describe: 'Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)' })
     .option('rm', { type: 'boolean', describe: 'Automatically remove the container when it exits' })
     .option('name', { type: 'string', describe: 'Assign a name to the container' })
     .option('volume', { alias: 'v', type: 'string', describe: 'Bind mount a volume: /host:/ctr[:ro], name:/ctr, or /ctr' })
@@ -31,20 +33,28 @@ export function builder(y: Argv): Argv {
     .option('cap-drop', { type: 'string', describe: 'Drop Linux capabilities' })
     .option('privileged', { type: 'boolean', describe: 'Give extended privileges to this container' })
     .option('read-only', { type: 'boolean', describe: "Mount the container's root filesystem as read only" })
-    .option('network', { type: 'string', default: 'default', describe: 'Connect a container to a network: default (loopback only), none, host' })
+    .option('network', { alias: 'net', type: 'string', default: 'bridge', describe: 'Connect a container to a network: bridge (default), none, host, container:NAME, or a network made with `network create`' })
+    .option('publish', { alias: 'p', type: 'string', describe: "Publish a container's port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]" })
+    .option('publish-all', { alias: 'P', type: 'boolean', describe: 'Publish all exposed ports to random ports' })
+    .option('dns', { type: 'string', describe: 'Set custom DNS servers' })
+    .option('add-host', { type: 'string', describe: 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway)' })
     .option('security-opt', { type: 'string', describe: 'Security options: no-new-privileges' })
     .option('platform', { type: 'string', describe: 'Set platform if server is multi-platform capable' })
     .option('pull', { type: 'string', choices: ['missing', 'always', 'never'], default: 'missing', describe: 'Pull image before running' })
     .example('tsdocker run --rm busybox echo hello', 'run one command and remove the container')
+    .example('tsdocker run -d --name web busybox httpd -f', 'in the background; see `tsdocker logs web`')
     .example('tsdocker run -it ubuntu:20.04 bash', 'an interactive shell with a terminal')
     .example('tsdocker run --rm -m 32m --pids-limit 20 busybox sh', 'with memory and process limits')
+    .example('tsdocker run --rm -p 8080:80 busybox httpd -f -p 80', 'a web server on the host\'s port 8080')
     .example('tsdocker run --rm -v /tmp/data:/data:ro -e GREETING=hi busybox env', 'a bind mount and a variable');
 }
 
 /** Options of `run` that take a value, so prepareArgv can tell a value from the image name. */
 const VALUE_OPTIONS = new Set(['--name', '--volume', '-v', '--tmpfs', '--env', '-e', '--env-file', '--workdir', '-w',
   '--user', '-u', '--entrypoint', '--hostname', '-h', '--memory', '-m', '--memory-swap', '--cpus', '--cpu-shares',
-  '--pids-limit', '--cap-add', '--cap-drop', '--network', '--security-opt', '--platform', '--pull', '--root']);
+  '--pids-limit', '--cap-add', '--cap-drop', '--network', '--net', '--publish', '-p', '--dns', '--add-host',
+  '--security-opt', '--platform', '--pull', '--root',
+  '--restart']);
 
 /**
  * Docker stops reading its own flags at the image name: in `run busybox ls -la`, "-la" belongs to
@@ -110,8 +120,14 @@ export function runOptions(args: any): RunOptions {
     capDrop: list(args.capDrop),
     privileged: Boolean(args.privileged),
     readOnly: Boolean(args.readOnly),
-    network: String(last(args.network) ?? 'default'),
+    network: String(last(args.network) ?? 'bridge'),
+    publish: list(args.publish),
+    publishAll: Boolean(args.publishAll),
+    dns: list(args.dns),
+    addHost: list(args.addHost),
     securityOpt: list(args.securityOpt),
+    detach: Boolean(args.detach),
+    restart: last(args.restart),
   };
 }
 
@@ -119,12 +135,18 @@ export function runOptions(args: any): RunOptions {
 export async function handler(args: any): Promise<number> {
   const opts = runOptions(args);
   // Docker's check: a terminal inside needs one outside to relay keystrokes from.
-  if (opts.tty && opts.interactive && !process.stdin.isTTY) {
+  if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) {
     throw new TsdockerError('the input device is not a TTY');
   }
   const { findOrPullImage } = require('../container/image') as typeof import('../container/image');
   const { store, image } = await findOrPullImage(opts.image, { pull: last(args.pull) ?? 'missing', platform: last(args.platform) });
   const { createContainer, startForeground } = require('../container/lifecycle') as typeof import('../container/lifecycle');
   const rec = createContainer(opts, image, store);
+  if (opts.detach) {
+    const { startDetached } = require('../container/detached') as typeof import('../container/detached');
+    await startDetached(rec.Id);
+    process.stdout.write(`${rec.Id}\n`);
+    return 0;
+  }
   return startForeground(rec);
 }

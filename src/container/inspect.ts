@@ -1,8 +1,10 @@
 // `inspect` for containers: Docker's JSON shape (moby api/types ContainerJSON), built from the
 // record plus the paths only known at read time (the overlay dirs of GraphDriver).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
 import { stateRoot } from '../root';
+import { logPath } from './jsonlog';
 import { getContainer } from './list';
 import { containerDir } from './record';
 import { rootfsPaths } from './rootfs';
@@ -31,7 +33,7 @@ export function containerJson(rec: ContainerRecord, root = stateRoot()): object 
     Path: rec.Path,
     Args: rec.Args,
     State: {
-      Status: s.Status, Running: s.Running, Paused: false, Restarting: false, OOMKilled: s.OOMKilled,
+      Status: s.Status, Running: s.Running, Paused: false, Restarting: s.Status === 'restarting', OOMKilled: s.OOMKilled,
       Dead: s.Status === 'dead', Pid: s.Pid, ExitCode: s.ExitCode, Error: s.Error,
       StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
     },
@@ -39,15 +41,15 @@ export function containerJson(rec: ContainerRecord, root = stateRoot()): object 
     ResolvConfPath: path.join(dir, 'resolv.conf'),
     HostnamePath: path.join(dir, 'hostname'),
     HostsPath: path.join(dir, 'hosts'),
-    LogPath: '',
+    LogPath: fs.existsSync(logPath(dir, rec.Id)) ? logPath(dir, rec.Id) : '',
     Name: `/${rec.Name}`,
-    RestartCount: 0,
+    RestartCount: rec.RestartCount ?? 0,
     Driver: 'overlay2',
     Platform: 'linux',
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    HostConfig: { ...rec.HostConfig, CpuPeriod: 0, CpuQuota: 0, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } },
+    HostConfig: { ...rec.HostConfig, CpuPeriod: 0, CpuQuota: 0, RestartPolicy: rec.HostConfig.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 } },
     GraphDriver: {
       Name: 'overlay2',
       Data: { LowerDir: lowerDirs(rec, root), UpperDir: p.upper, WorkDir: p.work, MergedDir: p.rootfs },
@@ -63,7 +65,7 @@ export function containerJson(rec: ContainerRecord, root = stateRoot()): object 
       Propagation: m.Propagation,
     })),
     Config: rec.Config,
-    NetworkSettings: { Networks: { [rec.HostConfig.NetworkMode]: {} } },
+    NetworkSettings: networkSettings(rec),
   };
 }
 
@@ -77,4 +79,17 @@ function lowerDirs(rec: ContainerRecord, root: string): string {
   } catch {
     return '';
   }
+}
+
+/** Docker's NetworkSettings, with the default bridge's address also at the top level, as Docker
+ *  shows it (scripts read .NetworkSettings.IPAddress). */
+function networkSettings(rec: ContainerRecord): object {
+  const ns = rec.NetworkSettings ?? { SandboxKey: '', Ports: {}, Networks: {} };
+  const bridge = ns.Networks.bridge;
+  return {
+    Bridge: '', SandboxID: ns.SandboxKey ? rec.Id : '', SandboxKey: ns.SandboxKey, Ports: ns.Ports,
+    IPAddress: bridge?.IPAddress ?? '', IPPrefixLen: bridge?.IPPrefixLen ?? 0, Gateway: bridge?.Gateway ?? '',
+    MacAddress: bridge?.MacAddress ?? '',
+    Networks: ns.Networks,
+  };
 }

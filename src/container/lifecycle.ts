@@ -17,6 +17,8 @@ import { trace } from '../trace';
 import { ownBoundingSet } from './caps';
 import { destroyContainer, killContainer } from './cleanup';
 import { getContainer } from './list';
+import { attachNetwork, detachNetwork, initialNetworkSettings, planNetwork } from './network';
+import { markStopped, waitForMonitorExit } from './manual-stop';
 import { validateName, uniqueRandomName } from './names';
 import { createConfig, RunOptions } from './options';
 import { containerDir, containersDir, newContainerId, releaseName, reserveName, takenNames, writeRecord } from './record';
@@ -35,6 +37,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
   // Every flag is checked before anything exists on disk.
   const cfg = createConfig(opts, image.config, id, process.env, hostHostname());
   const name = opts.name !== undefined ? validateName(opts.name) : uniqueRandomName(takenNames(root));
+  const netPlan = planNetwork(cfg.HostConfig, root);
 
   const undo = new Undo();
   try {
@@ -50,6 +53,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
     const rec: ContainerRecord = {
       Id: id, Name: name, Created: new Date().toISOString(), Image: image.id,
       Path: cfg.Path, Args: cfg.Args, Config: cfg.Config, HostConfig: cfg.HostConfig, Mounts: cfg.Mounts,
+      NetworkSettings: initialNetworkSettings(cfg.HostConfig.NetworkMode),
       State: { Status: 'created', Running: false, Pid: 0, ExitCode: 0, OOMKilled: false, Error: '',
         StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
       Monitor: { Pid: process.pid, StartTime: processStartTime(process.pid) },
@@ -74,11 +78,13 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
       }
     }
 
-    const etcFiles = writeEtcFiles(dir, rec.Config.Hostname, rec.HostConfig.NetworkMode);
+    const etcFiles = writeEtcFiles(dir, rec.Config.Hostname, rec.HostConfig.NetworkMode,
+      { dns: rec.HostConfig.Dns ?? [], extraHosts: rec.HostConfig.ExtraHosts ?? [] });
+    if (netPlan.hosts && netPlan.resolvConf) Object.assign(etcFiles, { hosts: netPlan.hosts, resolvConf: netPlan.resolvConf });
     const spec = buildSpec({
       id, path: rec.Path, args: rec.Args, config: rec.Config, hostConfig: rec.HostConfig, mounts: rec.Mounts,
       user, etcFiles, rootfs: 'rootfs', consoleSize: consoleSize(), extraMasked: thermalThrottlePaths(),
-      availableCaps: ownBoundingSet(),
+      availableCaps: ownBoundingSet(), joinNetns: netPlan.joinNetns,
     });
     const { validateSpec } = require('../runtime') as typeof import('../runtime');
     validateSpec(spec);
@@ -112,6 +118,7 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot()):
   try {
     const status = await runBundle({
       bundle: dir, id: rec.Id, stdin: rec.Config.OpenStdin, stdio: 'inherit',
+      beforeStart: (pid: number) => attachNetwork(rec, pid, root),
       onStart: (pid: number) => {
         started = true;
         rec.State = { ...rec.State, Status: 'running', Running: true, Pid: pid, PidStartTime: processStartTime(pid),
@@ -139,10 +146,17 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot()):
 /** After the container's process is gone: record the status, unmount, and remove with --rm. */
 function finish(rec: ContainerRecord, root: string): void {
   delete rec.Monitor;
+  let networkError: unknown;
+  try {
+    detachNetwork(rec, root);
+  } catch (err) {
+    networkError = err;
+  }
   const stillThere = writeRecord(rec, root);
   try {
     if (rec.HostConfig.AutoRemove) destroyContainer(rec, { volumes: true }, root);
     else if (stillThere) unmountRootfs(containerDir(rec.Id, root));
+    if (networkError) throw networkError;
   } catch (err) {
     throw wrap(err, `clean up container ${rec.Id.slice(0, 12)}`);
   }
@@ -156,7 +170,10 @@ export function removeContainer(nameOrId: string, opts: { force?: boolean; volum
       throw new TsdockerError(`cannot remove container "${nameOrId}": container is running: ` +
         'stop the container before removing or force remove', { exitCode: 1 });
     }
+    // Not to be brought back by its restart policy; then its monitor records the end and unmounts.
+    markStopped(containerDir(rec.Id, root));
     killContainer(rec);
+    waitForMonitorExit(rec);
   }
   destroyContainer(rec, { volumes: opts.volumes ?? false }, root);
   return rec.Id;

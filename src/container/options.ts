@@ -10,7 +10,9 @@ import { MASKED_PATHS, READONLY_PATHS } from './defaults';
 import { mergeEnv, userEnv } from './env';
 import { checkDuplicates, imageVolumes, MountPoint, parseTmpfsFlag, parseVolumeFlag } from './mounts';
 import { parseResources } from './resources';
+import { parseRestartPolicy } from './restart-policy';
 import type { ContainerConfig, HostConfig } from './types';
+import { isIPv4, portBindings } from '../network/ports';
 
 /** The flags of `tsdocker run`, Docker's names, as the CLI parsed them. */
 export interface RunOptions {
@@ -41,7 +43,18 @@ export interface RunOptions {
   privileged: boolean;
   readOnly: boolean;
   network: string;
+  /** -p [IP:][HOSTPORT:]CONTAINERPORT[/PROTO] */
+  publish?: string[];
+  /** -P: every EXPOSEd port on a random host port */
+  publishAll?: boolean;
+  dns?: string[];
+  /** --add-host NAME:IP */
+  addHost?: string[];
   securityOpt: string[];
+  /** -d: run in the background under a monitor (monitor.ts) */
+  detach?: boolean;
+  /** --restart no|on-failure[:N]|always|unless-stopped */
+  restart?: string;
 }
 
 export interface CreateConfig {
@@ -88,7 +101,11 @@ export function createConfig(o: RunOptions, image: ImageConfig, id: string,
   }
 
   const limits = parseResources(o);
+  const restartPolicy = parseRestartPolicy(o.restart);
+  if (restartPolicy.Name !== 'no' && o.autoRemove) throw new TsdockerError('conflicting options: cannot specify both --restart and --rm');
   capabilitySet({ capAdd: o.capAdd, capDrop: o.capDrop, privileged: o.privileged }); // validates names
+
+  const net = networkOptions(o, network, Object.keys(ic.ExposedPorts ?? {}));
 
   const userMounts = [...o.volumes.map(parseVolumeFlag), ...o.tmpfs.map(parseTmpfsFlag)];
   const mounts = [...userMounts, ...imageVolumes(ic.Volumes ?? undefined, userMounts)];
@@ -103,7 +120,8 @@ export function createConfig(o: RunOptions, image: ImageConfig, id: string,
     AttachStderr: true,
     Tty: o.tty,
     OpenStdin: o.interactive,
-    StdinOnce: o.interactive,
+    // Docker: a detached container's stdin stays open when an attached client's ends.
+    StdinOnce: o.interactive && !o.detach,
     Env: mergeEnv(ic.Env ?? [], userEnv(o.env, o.envFiles, hostEnv)),
     Cmd: resolved.cmd,
     Image: o.image,
@@ -111,12 +129,17 @@ export function createConfig(o: RunOptions, image: ImageConfig, id: string,
     WorkingDir: workdir,
     Entrypoint: resolved.entrypoint,
     Labels: { ...(ic.Labels ?? {}) },
+    ...(net.exposed.length > 0 ? { ExposedPorts: Object.fromEntries(net.exposed.map((p) => [p, {}])) } : {}),
     ...(ic.StopSignal ? { StopSignal: ic.StopSignal } : {}),
   };
 
   const HostConfig: HostConfig = {
     Binds: o.volumes.length > 0 ? [...o.volumes] : null,
     NetworkMode: network,
+    PortBindings: net.portBindings,
+    PublishAllPorts: Boolean(o.publishAll),
+    Dns: o.dns?.length ? [...o.dns] : null,
+    ExtraHosts: o.addHost?.length ? [...o.addHost] : null,
     AutoRemove: o.autoRemove,
     CapAdd: o.capAdd.length > 0 ? [...o.capAdd] : null,
     CapDrop: o.capDrop.length > 0 ? [...o.capDrop] : null,
@@ -132,14 +155,46 @@ export function createConfig(o: RunOptions, image: ImageConfig, id: string,
     PidsLimit: limits.pidsLimit,
     MaskedPaths: o.privileged ? [] : [...MASKED_PATHS],
     ReadonlyPaths: o.privileged ? [] : [...READONLY_PATHS],
+    RestartPolicy: restartPolicy,
   };
   return { Path: cmdPath, Args: args, Config, HostConfig, Mounts: mounts };
 }
 
+/** --network: "bridge" (also "default", Docker's default), "host", "none", "container:NAME", or
+ *  the name of a user-defined network (checked when the container is created). */
 function networkMode(n: string): HostConfig['NetworkMode'] {
-  if (n === 'default' || n === '') return 'default';
-  if (n === 'host' || n === 'none') return n;
-  throw new TsdockerError(`network ${n} not found (supported: host, none, default)`);
+  if (n === 'default' || n === '') return 'bridge';
+  if (n === 'container:') throw new TsdockerError('invalid container format container:<name|id>');
+  if (n.startsWith('container:') || /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(n)) return n;
+  throw new TsdockerError(`network ${n} not found`);
+}
+
+/** -p, -P, --dns, --add-host, checked together with the network mode (moby's verifyNetworkMode). */
+function networkOptions(o: RunOptions, mode: string, imageExposed: string[]): { portBindings: HostConfig['PortBindings']; exposed: string[] } {
+  const publish = o.publish ?? [];
+  const own = mode !== 'host' && !mode.startsWith('container:');
+  if (mode.startsWith('container:')) {
+    if (o.hostname !== undefined) throw new TsdockerError('conflicting options: hostname and the network mode');
+    if (o.dns?.length) throw new TsdockerError('conflicting options: dns and the network mode');
+    if (o.addHost?.length) throw new TsdockerError('conflicting options: custom host-to-IP mapping and the network mode');
+  }
+  if (!own && (publish.length > 0 || o.publishAll)) {
+    throw new TsdockerError(`conflicting options: port publishing and the ${mode.startsWith('container:') ? 'container type' : mode} network mode`);
+  }
+  for (const d of o.dns ?? []) {
+    if (!isIPv4(d) && !/^[0-9a-fA-F:]+$/.test(d)) throw new TsdockerError(`${d} is not an ip address`);
+  }
+  for (const h of o.addHost ?? []) {
+    const at = h.search(/[:=]/);
+    const ip = at > 0 ? h.slice(at + 1) : '';
+    if (at <= 0 || !(isIPv4(ip) || ip === 'host-gateway' || /^[0-9a-fA-F:]+$/.test(ip) && ip.includes(':'))) {
+      throw new TsdockerError(`invalid argument "${h}" for "--add-host" flag: expected HOST:IP (or HOST:host-gateway)`);
+    }
+  }
+  const bindings = portBindings(publish, Boolean(o.publishAll), imageExposed);
+  // Docker adds every published port to the exposed ones.
+  const exposed = [...new Set([...imageExposed.map((p) => (p.includes('/') ? p : `${p}/tcp`)), ...Object.keys(bindings)])];
+  return { portBindings: own ? bindings : {}, exposed };
 }
 
 /** --security-opt no-new-privileges[=true|:true] turns it on; "=false" leaves Docker's default (off). */

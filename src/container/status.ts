@@ -2,12 +2,14 @@
 // container/state.go State.String), the quoted and truncated COMMAND (cli formatter
 // ContainerContext.Command, with a 20-column Ellipsis) and the --format json object.
 import { humanDuration, shortId } from '../format';
+import { portsColumn } from '../network/ports';
 import type { ContainerRecord, ContainerState } from './types';
 
 export function statusText(state: ContainerState, now = Date.now()): string {
   switch (state.Status) {
     case 'running': return `Up ${humanDuration(Math.max(0, now - Date.parse(state.StartedAt)))}`;
     case 'exited': return `Exited (${state.ExitCode}) ${humanDuration(Math.max(0, now - Date.parse(state.FinishedAt)))} ago`;
+    case 'restarting': return `Restarting (${state.ExitCode}) ${humanDuration(Math.max(0, now - Date.parse(state.FinishedAt)))} ago`;
     case 'dead': return 'Dead';
     default: return 'Created';
   }
@@ -43,7 +45,7 @@ export function psRow(rec: ContainerRecord, o: PsOptions): string[] {
     commandColumn(rec, !o.noTrunc),
     `${humanDuration(Math.max(0, now - Date.parse(rec.Created)))} ago`,
     statusText(rec.State, now),
-    '',
+    rec.State.Running ? portsColumn(rec.NetworkSettings?.Ports) : '',
     rec.Name,
   ];
 }
@@ -65,8 +67,8 @@ export function psJson(rec: ContainerRecord, o: PsOptions): Record<string, strin
     LocalVolumes: String(rec.Mounts.filter((m) => m.Type === 'volume').length),
     Mounts: rec.Mounts.map((m) => (m.Type === 'volume' ? ellipsis(m.Name ?? '', 15) : m.Source)).join(','),
     Names: rec.Name,
-    Networks: rec.HostConfig.NetworkMode,
-    Ports: '',
+    Networks: Object.keys(rec.NetworkSettings?.Networks ?? {}).join(',') || rec.HostConfig.NetworkMode,
+    Ports: row[5],
     RunningFor: row[3],
     Size: '0B',
     State: rec.State.Status,

@@ -1,6 +1,8 @@
 // The shape of a container record, in Docker's own field names so that `inspect` is a direct
 // view of what is stored. A record is kept as <root>/containers/<id>/state.json (record.ts).
 import type { MountPoint } from './mounts';
+import type { NetworkSettings } from '../network/attach';
+import type { PortMap } from '../network/ports';
 
 /** What to run and how (Docker's container.Config). */
 export interface ContainerConfig {
@@ -22,12 +24,22 @@ export interface ContainerConfig {
   Entrypoint: string[] | null;
   Labels: Record<string, string>;
   StopSignal?: string;
+  /** "80/tcp": {} for each EXPOSEd or published port */
+  ExposedPorts?: Record<string, object>;
 }
 
 /** How the host runs it (Docker's container.HostConfig, the fields tsdocker supports). */
 export interface HostConfig {
   Binds: string[] | null;
-  NetworkMode: 'default' | 'host' | 'none';
+  /** "bridge" (the default), "host", "none", "container:<id>", or a user-defined network's name */
+  NetworkMode: string;
+  /** -p and -P: "80/tcp" -> [{HostIp, HostPort}], HostPort "" for a random one */
+  PortBindings?: PortMap | null;
+  PublishAllPorts?: boolean;
+  /** --dns */
+  Dns?: string[] | null;
+  /** --add-host, "name:ip" */
+  ExtraHosts?: string[] | null;
   AutoRemove: boolean;
   CapAdd: string[] | null;
   CapDrop: string[] | null;
@@ -43,9 +55,18 @@ export interface HostConfig {
   PidsLimit: number;
   MaskedPaths: string[];
   ReadonlyPaths: string[];
+  /** --restart, applied by the monitor of a detached container (restart-policy.ts); absent = "no" */
+  RestartPolicy?: RestartPolicy;
 }
 
-export type Status = 'created' | 'running' | 'exited' | 'dead';
+/** Docker's HostConfig.RestartPolicy. */
+export interface RestartPolicy {
+  Name: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  /** on-failure:N; 0 = no limit */
+  MaximumRetryCount: number;
+}
+
+export type Status = 'created' | 'running' | 'restarting' | 'exited' | 'dead';
 
 /** Docker's zero time, used for "never". */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -78,6 +99,11 @@ export interface ContainerRecord {
   HostConfig: HostConfig;
   Mounts: MountPoint[];
   State: ContainerState;
-  /** the tsdocker process that created the container and waits for it (not shown by inspect) */
+  /** the networks it is on, and while it runs its addresses and published ports */
+  NetworkSettings?: NetworkSettings;
+  /** the tsdocker process that created the container and waits for it (not shown by inspect):
+   *  `run` in the foreground, or the detached container's monitor (monitor.ts) */
   Monitor?: { Pid: number; StartTime?: number };
+  /** times the monitor restarted it under its --restart policy */
+  RestartCount?: number;
 }

@@ -14,6 +14,8 @@ export function helperPath(): string {
 export interface HelperStdio {
   /** -i: the helper reads our stdin and relays it */
   stdin: boolean;
+  /** a detached container's monitor reads and writes the container's stdio through pipes */
+  pipe?: boolean;
   /** exec -d: the helper outlives tsdocker, so it gets none of our stdio */
   detach?: boolean;
 }
@@ -24,8 +26,9 @@ export function spawnHelper(io: HelperStdio): ChildProcess {
     throw new TsdockerError(`runtime helper ${file} is missing: run \`npm install\` (or \`make -C native\`)`, { path: file });
   }
   return spawn(file, [], {
-    // The helper relays our own stdio (foreground run). A later detached mode passes log files here.
+    // The helper relays our own stdio (foreground run), or pipes to the monitor (detached).
     stdio: io.detach ? ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] :
+      io.pipe ? [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'] :
       [io.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
     // Its own session: a ^C typed at the terminal reaches Node alone, which forwards it once
     // (index.ts); otherwise the container would get SIGINT twice, from the terminal and from us.

@@ -29,10 +29,16 @@ export interface StartOptions {
   id: string;
   /** -i: relay our stdin to the container; -t comes from config.json process.terminal */
   stdin: boolean;
-  /** foreground run: relay to tsdocker's own stdin/stdout/stderr (the only mode so far) */
-  stdio?: 'inherit';
+  /** 'inherit' (foreground run): the helper relays to tsdocker's own stdin/stdout/stderr;
+   *  'pipe' (a detached container's monitor): to pipes that onSpawn receives */
+  stdio?: 'inherit' | 'pipe';
+  /** with stdio 'pipe': the helper process, whose stdin/stdout/stderr are the container's */
+  onSpawn?: (helper: import('node:child_process').ChildProcess) => void;
   /** called with the container's first process's host pid, once its command runs */
   onStart?: (hostPid: number) => void;
+  /** called with the child's host pid after it joined its cgroup and before it is released: the
+   *  engine gives its network namespace a network here (src/network/attach.ts). Throwing aborts. */
+  beforeStart?: (hostPid: number) => void;
 }
 
 export interface ExitStatus {
@@ -70,7 +76,8 @@ export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
 
 function supervise(opts: StartOptions, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
   return new Promise((resolve, reject) => {
-    const helper = spawnHelper({ stdin: opts.stdin });
+    const helper = spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
+    opts.onSpawn?.(helper);
     const toHelper = helper.stdio[3] as Writable;
     const fromHelper = helper.stdio[4] as Readable;
     const decoder = new Decoder();
@@ -104,11 +111,16 @@ function supervise(opts: StartOptions, messages: ToHelper[], cgroup: Cgroup): Pr
             trace('runtime', `container process is host pid ${pid}; add it to its cgroup, then release it`);
             try {
               cgroup.addProcess(pid);
-              toHelper.write(encode({ type: MessageType.Go }));
             } catch (err) {
               failure ??= wrap(err, `add pid ${pid} to cgroup`);
-              toHelper.end(); // the helper kills the child, which never ran the command
             }
+            try {
+              if (!failure) opts.beforeStart?.(pid);
+            } catch (err) {
+              failure ??= err instanceof TsdockerError ? err : wrap(err, 'before start');
+            }
+            if (failure) toHelper.end(); // the helper kills the child, which never ran the command
+            else toHelper.write(encode({ type: MessageType.Go }));
             break;
           case MessageType.Started:
             trace('runtime', `container ${opts.id} started`);
