@@ -10,7 +10,9 @@ export const describe = 'Display detailed information on one or more images';
 export function builder(y: Argv): Argv {
   return y
     .positional('images', { type: 'string', array: true })
-    .option('format', { alias: 'f', type: 'string', describe: "Format with a template: '{{.Id}}', '{{json .Config}}'" });
+    .option('format', { alias: 'f', type: 'string', describe: "Format with a template: '{{.Id}}', '{{json .Config}}'" })
+    .example('tsdocker image inspect busybox', 'the image as JSON: config, layers, overlay lower dirs')
+    .example("tsdocker image inspect -f '{{.GraphDriver.Data.LowerDir}}' busybox", 'where its layers are on disk');
 }
 
 export async function handler(args: { images: string[]; format?: string }): Promise<number> {

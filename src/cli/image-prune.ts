@@ -11,7 +11,9 @@ export const describe = 'Remove unused images';
 export function builder(y: Argv): Argv {
   return y
     .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all unused images, not just dangling ones' })
-    .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' });
+    .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
+    .example('tsdocker image prune -f', 'delete untagged images, without asking')
+    .example('tsdocker image prune -a -f', 'delete every image no container uses');
 }
 
 export async function handler(args: { all?: boolean; force?: boolean }): Promise<number> {

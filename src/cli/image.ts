@@ -22,6 +22,8 @@ export function builder(y: Argv): Argv {
     y = sub(y, file, name, aliases);
   }
   return y
+    .example('tsdocker image ls', 'the same as tsdocker images')
+    .example('tsdocker image rm busybox', 'the same as tsdocker rmi busybox')
     .demandCommand(1, 'tsdocker image: a subcommand is required (ls, rm, inspect, prune, pull, tag)');
 }
 

@@ -12,7 +12,10 @@ export function builder(y: Argv): Argv {
       process.exitCode = (await mod.handler(args)) ?? 0;
     });
   }
-  return y.demandCommand(1, 'tsdocker system: a subcommand is required (df, prune, info)');
+  return y
+    .example('tsdocker system df', 'disk used by images, containers, volumes')
+    .example('tsdocker system prune -f', 'remove stopped containers and dangling images')
+    .demandCommand(1, 'tsdocker system: a subcommand is required (df, prune, info)');
 }
 
 export async function handler(): Promise<void> {
