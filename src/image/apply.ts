@@ -155,20 +155,23 @@ export class LayerWriter {
   private async file(rel: string, meta: Metadata, data: Entry): Promise<void> {
     const host = this.place(rel, false);
     // O_EXCL|O_NOFOLLOW: create a new file or fail; never open something already there.
+    // Synchronous calls on purpose: a layer holds thousands of small files, and a round trip through
+    // libuv's thread pool for each open/write/chown/chmod/utimes/close costs far more than the
+    // system calls themselves (a Debian layer unpacked 3x slower that way).
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-    const file = await fs.promises.open(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    const fd = fs.openSync(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
       for await (const chunk of data) {
         const bytes = chunk as Buffer; // tar-stream yields Buffers
-        await file.write(bytes);
+        for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off);
         this.size += bytes.length;
       }
-      await file.chown(meta.uid, meta.gid);
-      await file.chmod(meta.mode);
+      fs.fchownSync(fd, meta.uid, meta.gid);
+      fs.fchmodSync(fd, meta.mode);
       this.setXattrs(host, meta, 'file');
-      await file.utimes(meta.atime, meta.mtime);
+      fs.futimesSync(fd, meta.atime, meta.mtime);
     } finally {
-      await file.close();
+      fs.closeSync(fd);
     }
   }
 
