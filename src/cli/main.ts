@@ -37,6 +37,7 @@ const COMMANDS: Entry[] = [
   { name: 'image', describe: 'Manage images (ls, rm, inspect, prune)', file: 'image' },
   { name: 'tag', describe: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', file: 'tag' },
   { name: 'commit', describe: "Create a new image from a container's changes", file: 'commit' },
+  { name: 'build', describe: 'Build an image from a Dockerfile', file: 'build' },
   { name: 'rmi', describe: 'Remove one or more images', file: 'rmi' },
   { name: 'inspect', describe: 'Return low-level information on images or containers', file: 'inspect' },
   { name: 'login', describe: 'Log in to a registry', file: 'login' },
