@@ -36,8 +36,10 @@ static int ns_fds[8];
 static struct stat container_root;
 
 /* The setns order (see the top of this file); pid is not here, the monitor joined it. */
-static const int join_order[] = { CLONE_NEWUSER, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
-				  CLONE_NEWNS };
+static const struct { int flag; const char *name; } join_order[] = {
+	{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWCGROUP, "CLONE_NEWCGROUP" }, { CLONE_NEWIPC, "CLONE_NEWIPC" },
+	{ CLONE_NEWUTS, "CLONE_NEWUTS" }, { CLONE_NEWNET, "CLONE_NEWNET" }, { CLONE_NEWNS, "CLONE_NEWNS" },
+};
 
 int open_namespaces(struct config *c, char *why, size_t size)
 {
@@ -73,10 +75,10 @@ static void enter_namespaces(struct config *c)
 {
 	for (size_t k = 0; k < sizeof join_order / sizeof join_order[0]; k++)
 		for (int i = 0; i < c->nnamespaces; i++) {
-			if (c->namespaces[i].flag != join_order[k])
+			if (c->namespaces[i].flag != join_order[k].flag)
 				continue;
-			trace("setns", "setns(%s, %#x)", c->namespaces[i].path, join_order[k]);
-			if (setns(ns_fds[i], join_order[k]) < 0)
+			trace("setns", "setns(%s, %s)", c->namespaces[i].path, join_order[k].name);
+			if (setns(ns_fds[i], join_order[k].flag) < 0)
 				fail("setns %s", c->namespaces[i].path);
 		}
 	for (int i = 0; i < c->nnamespaces; i++)

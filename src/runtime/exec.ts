@@ -14,7 +14,7 @@
 // The same helper binary runs from its sealed memfd copy (native/main.c), so a process in the
 // container that finds /proc/<pid>/exe of [1:join] cannot overwrite it (CVE-2019-5736).
 import type { Readable, Writable } from 'node:stream';
-import { TsdockerError, wrap } from '../errors';
+import { EXIT_CANNOT_INVOKE, TsdockerError, errnoError, errnoName, wrap } from '../errors';
 import { trace } from '../trace';
 import { loadCgroup } from './cgroups';
 import { spawnHelper } from './helper';
@@ -152,7 +152,12 @@ export function joinContainer(opts: JoinOptions): Promise<ExitStatus> {
             resolve({ exitCode: 0, oomKilled: false });
           }
         } else if (m.type === MessageType.Error) {
-          failure ??= helperError(m);
+          // Like `docker exec` ("OCI runtime exec failed"): a process that could not be set up in
+          // the container is 126, as one that cannot be executed.
+          failure ??= m.stage === 'setup'
+            ? new TsdockerError(`exec failed: ${errnoError(m.message, m.errno).message}`,
+              { code: errnoName(m.errno), errno: m.errno, exitCode: EXIT_CANNOT_INVOKE })
+            : helperError(m);
         } else if (m.type === MessageType.Exit) {
           exit = m;
         }
