@@ -1,5 +1,6 @@
-// Removing a container leaves nothing behind: its process, overlay mount, cgroup, anonymous
-// volumes, name and directory. Every step is idempotent, because two tsdocker processes may clean
+// Removing a container leaves nothing behind: its process, network (veth, address, iptables
+// rules, port claims), overlay mount, cgroup, anonymous volumes, name and directory. Every step
+// is idempotent, because two tsdocker processes may clean
 // up the same container at once (the `run` that saw it exit, and an `rm -f` that killed it), and a
 // cleanup interrupted by kill -9 is finished by the next command (state.ts).
 import * as fs from 'node:fs';
@@ -53,6 +54,8 @@ export function removeCgroup(id: string): void {
 export function destroyContainer(rec: ContainerRecord, opts: { volumes: boolean }, root = stateRoot()): void {
   const dir = containerDir(rec.Id, root);
   const { rootfs } = rootfsPaths(dir);
+  const { detachContainer } = require('../network/attach') as typeof import('../network/attach');
+  detachContainer(rec, root);
   if (isMountPoint(rootfs)) unmountRootfs(dir);
   if (isMountPoint(rootfs)) {
     // Never delete through a mount: the tree below would be the container's files (or worse).

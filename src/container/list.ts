@@ -1,5 +1,7 @@
 // Reading all containers, reconciled first (state.ts), for ps, inspect, rm, and for image removal
 // (`rmi` must not delete an image a container still uses).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
 import { stateRoot } from '../root';
 import { destroyContainer, removeCgroup } from './cleanup';
@@ -12,6 +14,13 @@ function hooks(root: string): ReconcileHooks {
   return {
     unmount: unmountRootfs,
     removeCgroup,
+    detachNetwork: (rec) => {
+      // Cheap test first: ps reconciles every container.
+      if (!rec.NetworkSettings?.SandboxKey && !fs.existsSync(path.join(root, 'netns', rec.Id))) return false;
+      const { detachContainer } = require('../network/attach') as typeof import('../network/attach');
+      detachContainer(rec, root);
+      return true;
+    },
     remove: (rec) => destroyContainer(rec, { volumes: true }, root),
   };
 }

@@ -61,7 +61,8 @@ function hostResolvConf(): string {
   return main;
 }
 
-export function writeEtcFiles(dir: string, hostname: string, network: HostConfig['NetworkMode']): EtcFiles {
+export function writeEtcFiles(dir: string, hostname: string, network: HostConfig['NetworkMode'],
+  o: { dns?: string[]; extraHosts?: string[] } = {}): EtcFiles {
   const files: EtcFiles = {
     hostname: path.join(dir, 'hostname'),
     hosts: path.join(dir, 'hosts'),
@@ -69,8 +70,9 @@ export function writeEtcFiles(dir: string, hostname: string, network: HostConfig
   };
   try {
     fs.writeFileSync(files.hostname, hostnameFile(hostname), { mode: 0o644 });
-    fs.writeFileSync(files.hosts, hostsFile(hostname, network, network === 'host' ? readHostFile('/etc/hosts') : undefined), { mode: 0o644 });
-    fs.writeFileSync(files.resolvConf, resolvConf(hostResolvConf(), network), { mode: 0o644 });
+    fs.writeFileSync(files.hosts, hostsFile(hostname, network, network === 'host' ? readHostFile('/etc/hosts') : undefined,
+      { extraHosts: o.extraHosts }), { mode: 0o644 });
+    fs.writeFileSync(files.resolvConf, resolvConf(hostResolvConf(), network, o.dns), { mode: 0o644 });
   } catch (err) {
     throw wrap(err, 'write container /etc files');
   }

@@ -34,6 +34,8 @@ export interface SpecInput {
   extraMasked?: string[];
   /** capabilities tsdocker itself holds: the meaning of --privileged and --cap-add ALL */
   availableCaps?: string[];
+  /** --network container:NAME: that container's network namespace file, to join (setns(2)) */
+  joinNetns?: string;
 }
 
 /** cgroupsPath for a container: one directory per container under "tsdocker" in each hierarchy. */
@@ -45,11 +47,12 @@ export function buildSpec(s: SpecInput): RuntimeSpec {
   const hc = s.hostConfig;
   const caps = capabilitySet({ capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged,
     available: s.availableCaps });
-  const privateNet = hc.NetworkMode !== 'host';
+  // A network namespace of its own, unless it uses the host's or joins another container's.
+  const privateNet = hc.NetworkMode !== 'host' && !s.joinNetns;
 
   const namespaces = ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']
-    .filter((t) => t !== 'network' || privateNet)
-    .map((type) => ({ type }));
+    .filter((t) => t !== 'network' || hc.NetworkMode !== 'host')
+    .map((type) => (type === 'network' && s.joinNetns ? { type, path: s.joinNetns } : { type }));
 
   const resources: LinuxResources = {
     ...linuxResources({ memory: hc.Memory, memorySwap: hc.MemorySwap, nanoCpus: hc.NanoCpus,

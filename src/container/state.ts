@@ -3,7 +3,7 @@
 // process was killed (kill -9, a closed terminal), the next tsdocker command finds the record
 // still saying "running" and reconciles it here:
 //   - the container's pid is gone (or reused by another program) -> Exited, exit code unknown (255);
-//   - a stopped container whose rootfs is still mounted, or whose cgroup is left -> cleaned up;
+//   - a stopped container whose rootfs is still mounted, or whose cgroup or network is left -> cleaned up;
 //   - a --rm container whose monitor is gone and which is not running -> removed.
 // Nothing is touched while the monitor lives: it is about to write the real status itself.
 import * as fs from 'node:fs';
@@ -55,6 +55,8 @@ export interface ReconcileHooks {
   unmount(dir: string): void;
   /** remove the container's cgroup if it is left over */
   removeCgroup(id: string): void;
+  /** take apart the network of a container that is no longer running, if it still has one */
+  detachNetwork?(rec: ContainerRecord): boolean;
   /** remove the whole container (for --rm containers found stopped) */
   remove(rec: ContainerRecord): void;
 }
@@ -75,6 +77,10 @@ export function reconcile(rec: ContainerRecord, hooks: ReconcileHooks, root?: st
     hooks.unmount(dir);
   }
   hooks.removeCgroup(rec.Id);
+  if (hooks.detachNetwork?.(rec)) {
+    trace('state', `container ${rec.Id.slice(0, 12)}: removed its leftover network`);
+    if (!writeRecord(rec, root)) return undefined;
+  }
   // Without its monitor a --rm container can never be started or waited for again.
   if (rec.HostConfig.AutoRemove) {
     hooks.remove(rec);

@@ -137,8 +137,8 @@ describe('tsdocker run', { skip }, () => {
     assert.equal(r.stdout, '0 1 2 3 ', r.stderr);
   });
 
-  test('network: loopback only by default, the host\'s with --network host', () => {
-    assert.equal(sh('ls /sys/class/net | tr "\\n" " "').stdout, 'lo ');
+  test('network: loopback only with --network none, the host\'s with --network host', () => {
+    assert.equal(sh('ls /sys/class/net | tr "\\n" " "', ['--network', 'none']).stdout, 'lo ');
     const host = sh('ls /sys/class/net | wc -l', ['--network', 'host']).stdout.trim();
     assert.equal(Number(host), fs.readdirSync('/sys/class/net').length);
   });

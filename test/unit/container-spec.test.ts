@@ -105,7 +105,7 @@ test('--network host: no network namespace, the host\'s name, no netns sysctls',
   assert.ok(!s.linux!.namespaces!.some((n) => n.type === 'network'));
   assert.equal(s.hostname, 'hosty');
   assert.equal(s.linux!.sysctl, undefined);
-  assert.throws(() => spec({ network: 'bridge' }), /network bridge not found/);
+  assert.throws(() => spec({ network: 'no/such' }), /network no\/such not found/);
 });
 
 test('--privileged: every capability, nothing masked, /sys writable, all devices', () => {

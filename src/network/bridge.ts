@@ -1,0 +1,126 @@
+// The Linux bridge of a network: a virtual switch on the host (ip-link(8) "type bridge") whose own
+// address is the containers' gateway. Each container's veth pair has one end in the container
+// (eth0) and the other plugged into this bridge (the CNI bridge plugin does that, endpoint.ts).
+// tsdocker makes the bridge itself, under a host-wide lock, because the subnet must be chosen
+// against the host's routes at the same moment: once the bridge has its address, its route is in
+// `ip route` and the next tsdocker (of any root) sees the subnet as taken. A bridge that is gone
+// (after a reboot) is made again on next use, after checking its subnet is still free.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { TsdockerError } from '../errors';
+import { stateRoot } from '../root';
+import { trace } from '../trace';
+import { chooseSubnet, formatCidr, gatewayOf, hostRoutes, parseCidr, routeConflict, type Cidr } from './ipam';
+import { withLock } from './lock';
+import { addUserNetwork, bridgeDevice, listNetworks, removeRecord, runDir, saveRecord, type NetworkRecord } from './networks';
+
+export function ip(args: string[], quiet = false): string {
+  if (!quiet) trace('network', `ip ${args.join(' ')}`);
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.error) throw new TsdockerError(`ip ${args.join(' ')}: ${r.error.message} (is iproute2 installed?)`);
+  if (r.status !== 0) throw new TsdockerError(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export function linkExists(dev: string): boolean {
+  return spawnSync('ip', ['link', 'show', 'dev', dev], { stdio: 'ignore' }).status === 0;
+}
+
+/** The IPv4 address and prefix of a device ("172.17.0.1/16"), if it has one. */
+function deviceCidr(dev: string): { subnet: Cidr; gateway: string } | undefined {
+  const info = JSON.parse(ip(['-j', '-4', 'addr', 'show', 'dev', dev], true) || '[]') as
+    { addr_info?: { local: string; prefixlen: number }[] }[];
+  const a = info[0]?.addr_info?.[0];
+  return a ? { subnet: parseCidr(`${a.local}/${a.prefixlen}`), gateway: a.local } : undefined;
+}
+
+function hostLock(): string {
+  return path.join(runDir(), 'network.lock');
+}
+
+function makeBridge(dev: string, subnet: Cidr, gateway: string): void {
+  ip(['link', 'add', 'name', dev, 'type', 'bridge']);
+  try {
+    ip(['addr', 'add', `${gateway}/${subnet.prefix}`, 'dev', dev]);
+    ip(['link', 'set', 'dev', dev, 'up']);
+  } catch (err) {
+    spawnSync('ip', ['link', 'del', 'dev', dev], { stdio: 'ignore' });
+    throw err;
+  }
+}
+
+function subnetsInUse(root: string, except: NetworkRecord): Cidr[] {
+  return listNetworks(root).filter((n) => n.Id !== except.Id)
+    .flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
+}
+
+/** Make sure the network's bridge exists with its address; returns the record with its subnet. */
+export function ensureBridge(net: NetworkRecord, root = stateRoot()): NetworkRecord {
+  const dev = bridgeDevice(net);
+  return withLock(hostLock(), () => {
+    const current = linkExists(dev) ? deviceCidr(dev) : undefined;
+    const recorded = net.IPAM.Config[0];
+    if (current) {
+      // The default bridge is shared by all roots: its address is the truth.
+      if (!recorded || recorded.Subnet !== formatCidr(current.subnet)) {
+        net.IPAM.Config = [{ Subnet: formatCidr(current.subnet), Gateway: current.gateway }];
+        saveRecord(net, root);
+      }
+      return net;
+    }
+    const routes = hostRoutes();
+    let subnet: Cidr;
+    if (net.Name === 'bridge') {
+      subnet = chooseSubnet(subnetsInUse(root, net), routes, recorded ? parseCidr(recorded.Subnet) : undefined);
+    } else {
+      if (!recorded) throw new TsdockerError(`network ${net.Name} has no subnet`);
+      subnet = parseCidr(recorded.Subnet);
+      const clash = routeConflict(subnet, routes, dev);
+      if (clash) {
+        throw new TsdockerError(`network ${net.Name}: its subnet ${recorded.Subnet} now overlaps the host route ` +
+          `${clash.dst} (dev ${clash.dev}); remove the network and create it again`);
+      }
+    }
+    const gateway = recorded && recorded.Subnet === formatCidr(subnet) ? recorded.Gateway : gatewayOf(subnet);
+    trace('network', `bridge ${dev}: subnet ${formatCidr(subnet)}, gateway ${gateway}`);
+    makeBridge(dev, subnet, gateway);
+    net.IPAM.Config = [{ Subnet: formatCidr(subnet), Gateway: gateway }];
+    saveRecord(net, root);
+    return net;
+  });
+}
+
+/** `network create [--subnet CIDR] [--gateway IP] NAME`: the record and its bridge. */
+export function createNetwork(name: string, opts: { subnet?: string; gateway?: string }, root = stateRoot()): NetworkRecord {
+  return withLock(hostLock(), () => {
+    const routes = hostRoutes();
+    const inUse = listNetworks(root).flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
+    let subnet: Cidr;
+    if (opts.subnet) {
+      subnet = parseCidr(opts.subnet);
+      const clash = routeConflict(subnet, routes);
+      if (clash) throw new TsdockerError(`invalid pool request: subnet ${formatCidr(subnet)} overlaps the host route ${clash.dst} (dev ${clash.dev})`);
+      if (inUse.some((u) => u.base === subnet.base || routeConflict(subnet, [{ dst: formatCidr(u), dev: '' }]))) {
+        throw new TsdockerError(`invalid pool request: Pool overlaps with other one on this address space (${formatCidr(subnet)})`);
+      }
+    } else {
+      if (opts.gateway) throw new TsdockerError('--gateway needs --subnet');
+      subnet = chooseSubnet(inUse, routes);
+    }
+    const gateway = opts.gateway ?? gatewayOf(subnet);
+    const net = addUserNetwork(name, { Subnet: formatCidr(subnet), Gateway: gateway }, root);
+    try {
+      trace('network', `bridge ${bridgeDevice(net)}: subnet ${formatCidr(subnet)}, gateway ${gateway}`);
+      makeBridge(bridgeDevice(net), subnet, gateway);
+    } catch (err) {
+      removeRecord(net, root);
+      throw err;
+    }
+    return net;
+  });
+}
+
+export function deleteBridge(net: NetworkRecord): void {
+  const dev = bridgeDevice(net);
+  if (linkExists(dev)) ip(['link', 'del', 'dev', dev]);
+}
