@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { CommandModule } from './command';
 
 export const command = 'image <command>';
-export const describe = 'Manage images (ls, rm, inspect, prune, pull, tag)';
+export const describe = 'Manage images (ls, rm, inspect, prune, pull, tag, push, save, load)';
 
 /** Register a top-level command's module under a new name ("images" as "image ls"). */
 function sub(y: Argv, file: string, name: string, aliases: string[] = []): Argv {
@@ -18,13 +18,14 @@ function sub(y: Argv, file: string, name: string, aliases: string[] = []): Argv 
 
 export function builder(y: Argv): Argv {
   for (const [file, name, ...aliases] of [['images', 'ls', 'list'], ['rmi', 'rm', 'remove'],
-    ['image-inspect', 'inspect'], ['image-prune', 'prune'], ['pull', 'pull'], ['tag', 'tag']]) {
+    ['image-inspect', 'inspect'], ['image-prune', 'prune'], ['pull', 'pull'], ['tag', 'tag'],
+    ['push', 'push'], ['save', 'save'], ['load', 'load']]) {
     y = sub(y, file, name, aliases);
   }
   return y
     .example('tsdocker image ls', 'the same as tsdocker images')
     .example('tsdocker image rm busybox', 'the same as tsdocker rmi busybox')
-    .demandCommand(1, 'tsdocker image: a subcommand is required (ls, rm, inspect, prune, pull, tag)');
+    .demandCommand(1, 'tsdocker image: a subcommand is required (ls, rm, inspect, prune, pull, tag, push, save, load)');
 }
 
 export async function handler(): Promise<void> {
