@@ -28,6 +28,7 @@ import { AttachServer } from './attach-server';
 import { destroyContainer } from './cleanup';
 import { formatEntry, LineSplitter, logPath, type LogEntry } from './jsonlog';
 import { clearStopped, MANUAL_STOP_FILE, stoppedByUser } from './manual-stop';
+import { attachNetwork, detachNetwork } from './network';
 import { containerDir, readRecord, writeRecord } from './record';
 import { nextDelay, shouldRestart } from './restart-policy';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs';
@@ -164,6 +165,7 @@ class Monitor {
       const status = await runBundle({
         bundle: this.dir, id: this.rec.Id, stdin: this.rec.Config.OpenStdin, stdio: 'pipe',
         onSpawn: (helper) => this.connect(helper),
+        beforeStart: (pid) => attachNetwork(this.rec, pid, this.root),
         onStart: (pid) => {
           started = true;
           this.rec.State = { ...this.rec.State, Status: 'running', Running: true, Pid: pid,
@@ -185,6 +187,13 @@ class Monitor {
         this.report({ error, exitCode: code });
         this.attach.exited(code);
         return undefined;
+      }
+    } finally {
+      // The network goes with the process; a restart gets a new one, as in Docker.
+      try {
+        detachNetwork(this.rec, this.root);
+      } catch (err) {
+        trace('monitor', `network of ${this.rec.Id.slice(0, 12)}: ${(err as Error).message}`);
       }
     }
     this.helper = undefined;
