@@ -87,7 +87,19 @@ class Lexer {
       } else if (c === '"') {
         cur += this.double();
       } else if (c === '$') {
-        cur += this.dollar();
+        const value = this.dollar();
+        if (!split) {
+          cur += value;
+          continue;
+        }
+        // An unquoted variable's value is split into words too, as a shell does ("$FILES").
+        const parts = value.split(/\s+/);
+        cur += parts[0];
+        for (const p of parts.slice(1)) {
+          if (cur !== '') out.push(cur);
+          cur = p;
+        }
+        has = cur !== '' || parts.length === 1;
       } else {
         cur += c;
         this.i++;
