@@ -55,6 +55,10 @@ async function pushTag(store: ImageStore, client: RegistryClient, ref: Reference
   if (!img) throw new TsdockerError(`image ${store.lookupRef(ref)} of ${ref.tag} is missing from the store`);
   const content = imageContent(store, img);
   const sources = mountSources(store, ref);
+  // One request before the parallel ones, so they all find the credential it settles (a Basic
+  // challenge answered by several requests at once would be taken as refused).
+  const haveConfig = await client.blobExists(content.config.desc.digest)
+    .catch((err) => { throw wrap(err, `push config ${content.config.desc.digest}`); });
   // Docker lists the top layer first.
   const layers = content.layers.slice().reverse();
   for (const l of layers) progress.update(label(l), 'Preparing');
@@ -72,7 +76,7 @@ async function pushTag(store: ImageStore, client: RegistryClient, ref: Reference
   if (firstError !== undefined) throw firstError;
 
   const { config, manifest } = content;
-  if (!(await client.blobExists(config.desc.digest))) {
+  if (!haveConfig) {
     await client.uploadBlob(config.desc, config.body).catch((err) => { throw wrap(err, 'push config'); });
   }
   const digest = await client.putManifest(ref.tag!, manifest.mediaType, manifest.body);
