@@ -67,6 +67,16 @@ const CHECKS: Record<string, (r: Result) => void> = {
   },
 };
 
+/** A documented trace line as a pattern: each <placeholder> stands for some text; "<controller>/"
+ *  may be empty (cgroup v2 has one tree, v1 one per controller). */
+function traceRegExp(line: string): RegExp {
+  const parts = line.split(/(<controller>\/|<[^>]+>)/).map((p, i) => {
+    if (i % 2 === 0) return p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return p === '<controller>/' ? '(?:[^/ ]+/)?' : '.+?';
+  });
+  return new RegExp(`^${parts.join('')}$`, 'm');
+}
+
 function nsMap(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of text.matchAll(/^(\w+):\[(\d+)\]$/gm)) out[m[1]] = m[2];
@@ -85,6 +95,19 @@ describe('docs/labs.md', { skip }, () => {
     assert.equal(pulled.status, 0, pulled.stderr);
   });
   after(async () => { await e?.cleanup(); });
+
+  test('how-a-container-is-made.md: each trace line it shows, a real pull and run print', async () => {
+    const doc = fs.readFileSync(path.join(ROOT_DIR, 'docs', 'how-a-container-is-made.md'), 'utf8');
+    const blocks = codeBlocks(doc);
+    const commands = blocks.find((b) => b.info[0] === 'sh')!.text;
+    assert.match(commands, /^tsdocker --trace pull busybox\ntsdocker --trace run --rm busybox true\n$/);
+    assert.equal((await e.sh('tsdocker rmi busybox')).status, 0);
+    const r = await e.sh(commands);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = blocks.filter((b) => b.info[0] === 'text' && b.info[1] === 'trace').flatMap((b) => b.text.trimEnd().split('\n'));
+    assert.ok(lines.length > 20);
+    for (const line of lines) assert.match(r.stderr, traceRegExp(line));
+  });
 
   test('every lab has a check, and every check a lab', () => {
     assert.deepEqual(labs.map((l) => l.info[2]).sort(), Object.keys(CHECKS).sort());
