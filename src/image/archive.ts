@@ -38,7 +38,7 @@ export class ArchiveDir {
       extract.destroy();
       await feeding;
       const cause = feedError ?? err;
-      throw cause instanceof TsdockerError ? cause : wrap(cause, 'read archive');
+      throw cause instanceof TsdockerError ? cause : wrap(cause, 'tar');
     }
   }
 
