@@ -22,7 +22,7 @@ export interface DocEnv {
 }
 
 /** Fixtures to publish as Docker Hub official images (library/NAME:latest on the mirror). */
-export async function docEnv(hub: FixtureName[] = ['busybox']): Promise<DocEnv> {
+export async function docEnv(hub: (FixtureName | 'debian')[] = ['busybox']): Promise<DocEnv> {
   const registry = await startRegistry({ auth: 'none' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-docs-'));
   try {

@@ -1,0 +1,66 @@
+// The class set-up: the Vagrantfile is valid, and scripts/provision.sh really provisions a Debian
+// machine (a tsdocker container of the Debian fixture, --network host for Debian's archive and
+// the npm registry) up to a working global `tsdocker`.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { docEnv, ROOT_DIR, type DocEnv } from './docs-support';
+import { skip as runSkip } from './run-support';
+
+const hasVagrant = spawnSync('vagrant', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe('Vagrantfile', { skip: hasVagrant ? false : 'needs vagrant (apt-get install vagrant)' }, () => {
+  test('vagrant validate passes (provider options ignored: no VirtualBox here)', () => {
+    // A copy, so vagrant's .vagrant/ and ~/.vagrant.d/ land in a temp dir, not in the checkout.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-vagrant-'));
+    try {
+      fs.copyFileSync(path.join(ROOT_DIR, 'Vagrantfile'), path.join(dir, 'Vagrantfile'));
+      fs.mkdirSync(path.join(dir, 'scripts'));
+      fs.copyFileSync(path.join(ROOT_DIR, 'scripts', 'provision.sh'), path.join(dir, 'scripts', 'provision.sh'));
+      const r = spawnSync('vagrant', ['validate', '--ignore-provider'], {
+        cwd: dir, encoding: 'utf8', env: { ...process.env, VAGRANT_HOME: path.join(dir, 'home'), VAGRANT_CHECKPOINT_DISABLE: '1' },
+      });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Vagrantfile validated successfully/);
+      const text = fs.readFileSync(path.join(dir, 'Vagrantfile'), 'utf8');
+      assert.match(text, /config\.vm\.box = "ubuntu\/jammy64"/);
+      assert.match(text, /path: "scripts\/provision\.sh"/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Minutes of apt-get and npm install: run on request (TSDOCKER_TEST_PROVISION=1), as CI's nightly may.
+const provisionSkip = runSkip || (process.env.TSDOCKER_TEST_PROVISION !== '1' &&
+  'slow (apt-get install build-essential, npm install): set TSDOCKER_TEST_PROVISION=1');
+
+describe('scripts/provision.sh in a Debian container', { skip: provisionSkip }, () => {
+  let e: DocEnv;
+  let copy: string;
+  before(async () => {
+    e = await docEnv(['debian']);
+    // The committed checkout, not the working tree: what a student clones.
+    copy = path.join(e.dir, 'checkout');
+    fs.mkdirSync(copy);
+    const archive = spawnSync('sh', ['-c', `git -C "${ROOT_DIR}" archive HEAD | tar -x -C "${copy}"`]);
+    assert.equal(archive.status, 0, String(archive.stderr));
+  });
+  after(async () => { await e?.cleanup(); });
+
+  test('provisions Node tools, builds tsdocker and installs it on PATH', async () => {
+    // Debian 12 has Node 18: the host's Node 20 is lent to the container, so the script uses it.
+    const npm = path.dirname(path.dirname(fs.realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim())));
+    const r = await e.sh(`tsdocker run --rm --network host -v "${copy}:/tsdocker" ` +
+      `-v "${process.execPath}:/usr/local/bin/node:ro" -v "${npm}:/usr/local/lib/npm:ro" debian ` +
+      `sh -c 'ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && sh /tsdocker/scripts/provision.sh /tsdocker'`,
+    { timeoutMs: 900_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^==> Node\.js v2\d\.\S+ is already installed$/m);
+    assert.match(r.stdout, /^==> done: \/usr\/local\/bin\/tsdocker$/m);
+    assert.match(r.stdout, /^Storage Driver: overlay$/m);
+  });
+});
