@@ -185,10 +185,14 @@ export function portMap(mappings: PortMapping[], exposed: string[]): PortMap {
   return map;
 }
 
+function byPort(ports: PortMap | undefined): [string, PortBinding[] | null][] {
+  return Object.entries(ports ?? {}).sort(([a], [b]) => parseInt(a) - parseInt(b) || a.localeCompare(b));
+}
+
 /** `ps` PORTS: "0.0.0.0:8080->80/tcp, 443/tcp" (Docker's DisplayablePorts, without range grouping). */
 export function portsColumn(ports: PortMap | undefined): string {
   const out: string[] = [];
-  for (const [key, list] of Object.entries(ports ?? {}).sort(([a], [b]) => parseInt(a) - parseInt(b))) {
+  for (const [key, list] of byPort(ports)) {
     if (!list || list.length === 0) out.push(key);
     else for (const b of list) out.push(`${b.HostIp}:${b.HostPort}->${key}`);
   }
@@ -199,7 +203,7 @@ export function portsColumn(ports: PortMap | undefined): string {
 export function portLines(ports: PortMap | undefined, filter?: string): string[] {
   const want = filter && (filter.includes('/') ? filter : `${filter}/tcp`);
   const out: string[] = [];
-  for (const [key, list] of Object.entries(ports ?? {})) {
+  for (const [key, list] of byPort(ports)) {
     if (want && key !== want) continue;
     for (const b of list ?? []) out.push(want ? `${b.HostIp}:${b.HostPort}` : `${key} -> ${b.HostIp}:${b.HostPort}`);
   }
