@@ -65,10 +65,11 @@ export class Authorizer {
   }
 
   /**
-   * Answer a 401 from the registry: get a credential matching its challenge. Returns false when
-   * there is nothing new to try (Basic requested but not logged in, or an unknown scheme).
+   * Answer a 401 from the registry: get a credential matching its challenge. `sent` is the
+   * Authorization value the refused request carried. Returns false when there is nothing new to
+   * try (Basic requested but not logged in, or already refused; an unknown scheme).
    */
-  async answer(response: Response, signal?: AbortSignal): Promise<boolean> {
+  async answer(response: Response, signal?: AbortSignal, sent?: string): Promise<boolean> {
     const challenges = parseChallenges(response.headers.get('www-authenticate'));
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
     if (bearer) {
@@ -78,7 +79,9 @@ export class Authorizer {
       await this.fetchToken(bearer, signal);
       return true;
     }
-    if (challenges.some((c) => c.scheme === 'basic') && this.credential && !this.useBasic) {
+    // Requests sent in parallel before the first 401 all come back 401: each one that went out
+    // without our Basic credentials deserves a retry with them, not only the first.
+    if (challenges.some((c) => c.scheme === 'basic') && this.credential && sent !== basic(this.credential)) {
       this.useBasic = true;
       return true;
     }

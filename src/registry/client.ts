@@ -313,7 +313,7 @@ export class RegistryClient {
         await discard(response);
         throw new TsdockerError(`${redact(sent.url)} (redirected from ${ep.host}) answered 401 unauthorized`);
       }
-      if (fresh || !(await auth.answer(response, init.signal))) {
+      if (fresh || !(await auth.answer(response, init.signal, header.value))) {
         await discard(response);
         throw notFound(name);
       }
@@ -404,7 +404,7 @@ export async function verifyLogin(domain: string, credential: Credential, config
     if (response.status !== 401) {
       throw new TsdockerError(`login to ${ep.host}: ${url.href} answered ${response.status} ${response.statusText}`);
     }
-    if (attempt > 0 || !(await auth.answer(response))) {
+    if (attempt > 0 || !(await auth.answer(response, undefined, header.value))) {
       throw new TsdockerError(`login to ${ep.host} failed: incorrect username or password`);
     }
   }

@@ -511,6 +511,13 @@ describe('the real registry (Debian docker-registry)', () => {
       });
 
       if (auth !== 'none') {
+        test('requests sent in parallel before the first 401 are all answered with credentials', async () => {
+          saveCredential(reg.host, { username: reg.username!, password: reg.password! });
+          const c = client(reg.host, `${repo}:latest`);
+          const digests = await Promise.all([0, 1, 2, 3].map(() => c.getManifest('latest').then((m) => m.digest)));
+          assert.equal(new Set(digests).size, 1);
+        });
+
         test('without credentials a private repository is "not found or unauthorized"', async () => {
           removeCredential(reg.host);
           await assert.rejects(client(reg.host, 'private/busybox:latest').getManifest('latest'),
