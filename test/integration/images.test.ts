@@ -77,7 +77,8 @@ describe('images/', { skip }, () => {
         return;
       }
       const port = await freePort();
-      const script = readmeCommands(name)
+      // set -e: the first command that fails is the one reported.
+      const script = 'set -e\n' + readmeCommands(name)
         .replace(/^tsdocker build /gm, `tsdocker build --build-arg BASE=${ex.base} `)
         .replace(/\b8080\b/g, String(port));
       const r = await e.sh(script, { cwd: ROOT_DIR, timeoutMs: 900_000 });
