@@ -26,7 +26,8 @@ describe('cleanup', { skip }, () => {
     // The snapshot must see what a running container adds, or comparing would prove nothing.
     const { exited } = await background(e, 'probe', ['--rm', '-m', '32m', e.image, 'sleep', '1000']);
     const during = hostSnapshot(e);
-    assert.equal(during.mounts.length, before.mounts.length + 1);
+    // The overlay rootfs, and the pinned network namespace (src/network/netns.ts).
+    assert.equal(during.mounts.length, before.mounts.length + 2);
     assert.ok(during.cgroups.length > before.cgroups.length);
     tsdockerSync(e, ['rm', '-f', 'probe']);
     await exited;
