@@ -22,8 +22,6 @@ const COMMANDS: Entry[] = [
   { name: 'ps', describe: 'List containers', file: 'ps' },
   { name: 'exec', describe: 'Execute a command in a running container', file: 'exec' },
   { name: 'rm', describe: 'Remove one or more containers', file: 'rm' },
-  { name: 'network', describe: 'Manage networks (create, ls, inspect, rm, connect, disconnect)', file: 'network' },
-  { name: 'port', describe: 'List port mappings or a specific mapping for the container', file: 'port' },
   { name: 'logs', describe: 'Fetch the logs of a container', file: 'logs' },
   { name: 'stop', describe: 'Stop one or more running containers', file: 'stop' },
   { name: 'kill', describe: 'Kill one or more running containers', file: 'kill' },
