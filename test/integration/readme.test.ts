@@ -12,6 +12,7 @@ const NOT_HERE: [RegExp, string][] = [
   [/^npm (install|test)\b/, 'the set-up and the test suite itself'],
   [/^vagrant /, 'needs VirtualBox (the Vagrantfile is checked by course-setup.test.ts)'],
   [/ -it /, 'needs a terminal (run-tty.test.ts covers -it)'],
+  [/^npm run bench:/, 'benchmarks are run by hand, never as a timed test'],
 ];
 
 /** The command lines of the README: indented blocks, minus JSON, comments stripped. */
