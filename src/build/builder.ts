@@ -39,6 +39,8 @@ export interface BuildOptions {
   noCache: boolean;
   target?: string;
   out: NodeJS.WritableStream;
+  /** --network for RUN steps; default host */
+  network?: string;
 }
 
 /** Where a stage is after some steps. */
@@ -212,7 +214,7 @@ class Builder {
     } else if (ins.keyword === 'RUN') {
       const argv = ins.json ?? [...(config.config.Shell ?? DEFAULT_SHELL), ins.args];
       createdBy = ins.json ? ins.args : argv.join(' ');
-      work = () => runStep({ argv, args: st.args, config, id: st.id!, layers: st.base.layers, out: this.o.out }, this.store, this.root);
+      work = () => runStep({ argv, args: st.args, config, id: st.id!, layers: st.base.layers, out: this.o.out, network: this.o.network }, this.store, this.root);
       if (!st.id) throw new TsdockerError('RUN needs an image with files: this stage is FROM scratch with nothing copied in');
     } else {
       const r = await this.copyPlan(st, ins, vars, done, all);

@@ -2,8 +2,9 @@
 // build's environment, working directory, user and shell; its upper dir becomes the step's layer
 // (src/container/commit.ts), then the container is removed, on every path.
 //
-// The network is the host's (--network host), so `apt-get` reaches a mirror on 127.0.0.1 in tests
-// and the host's network in class, as `docker build` has network access by default.
+// The network is the host's unless `build --network` says otherwise, so `apt-get` reaches a mirror
+// on 127.0.0.1 in tests and the host's network in class (`docker build` has network access by
+// default too, through its bridge; the host's costs no veth per step).
 import { TsdockerError } from '../errors';
 import type { LayerTar } from '../image/diff';
 import type { ImageRecord, ImageStore } from '../image/store';
@@ -22,6 +23,8 @@ export interface RunStep {
   id: string;
   layers: string[];
   out: NodeJS.WritableStream;
+  /** host (default), bridge, none, or a network name */
+  network?: string;
 }
 
 /** Run the step; resolves with the container's changes, rejects on a non-zero exit. */
@@ -37,7 +40,7 @@ export async function runStep(step: RunStep, store: ImageStore, root: string): P
   opts.env = [...step.args].filter(([k]) => !envNames.has(k)).map(([k, v]) => `${k}=${v}`);
   opts.user = step.config.config.User || undefined;
   opts.workdir = step.config.config.WorkingDir || undefined;
-  opts.network = 'host';
+  opts.network = step.network ?? 'host';
   const rec = createContainer(opts, image, store, root);
   try {
     step.out.write(` ---> Running in ${rec.Id.slice(0, 12)}\n`);

@@ -13,6 +13,7 @@ export function builder(y: Argv): Argv {
     .option('no-cache', { type: 'boolean', describe: 'Do not use cache when building the image' })
     .option('target', { type: 'string', describe: 'Set the target build stage to build' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress the build output and print image ID on success' })
+    .option('network', { type: 'string', describe: "The network RUN steps use: host (tsdocker's default), bridge, none, or a network name" })
     .example('tsdocker build -t hello:1 .', 'build ./Dockerfile and name the image')
     .example('tsdocker build --build-arg VERSION=2 --target test -f ci.Dockerfile .', 'one stage, with a build argument');
 }
@@ -46,6 +47,7 @@ export async function handler(args: any): Promise<number> {
   const id = await build({
     context, file: args.file, tags: list(args.tag), buildArgs, noCache: Boolean(args.noCache),
     target: Array.isArray(args.target) ? args.target.at(-1) : args.target, out,
+    network: Array.isArray(args.network) ? args.network.at(-1) : args.network,
   }, new ImageStore(), stateRoot());
   if (quiet) process.stdout.write(`${id}\n`);
   return 0;
