@@ -24,6 +24,8 @@ export interface Env {
   images: Record<string, string>;
   env: NodeJS.ProcessEnv;
   registry: TestRegistry;
+  /** tsdocker cgroups that existed before this setup (another root's, still being removed): not ours */
+  foreignCgroups: Set<string>;
   cleanup(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function setup(extra: FixtureName[] = []): Promise<Env> {
       DOCKER_CONFIG: path.join(dir, 'docker') };
     delete env.TSDOCKER_TRACE;
     const e: Env = {
-      root, image, images, env, registry,
+      root, image, images, env, registry, foreignCgroups: new Set(containerCgroups()),
       async cleanup() {
         // Whatever a failed test left running or mounted goes first, then the files.
         tsdockerSync(e, ['rm', '-f', '-v', ...listAll(e)]);
@@ -120,6 +122,11 @@ export async function waitFor(what: string, check: () => boolean, ms = 10_000): 
 export function hostSnapshot(e: Env): { mounts: string[]; cgroups: string[] } {
   const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
     .filter((l) => l.includes(e.root)).sort();
+  return { mounts, cgroups: containerCgroups().filter((c) => !e.foreignCgroups.has(c)) };
+}
+
+/** Every container cgroup (tsdocker/<64 hex>) in every hierarchy. */
+function containerCgroups(): string[] {
   const cgroups: string[] = [];
   const walk = (dir: string, depth: number) => {
     let names: fs.Dirent[];
@@ -136,5 +143,5 @@ export function hostSnapshot(e: Env): { mounts: string[]; cgroups: string[] } {
     }
   };
   walk('/sys/fs/cgroup', 0);
-  return { mounts, cgroups: cgroups.sort() };
+  return cgroups.sort();
 }
