@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { TsdockerError } from '../errors';
+import { list } from './args';
 
 export const command = 'build <context>';
 export const describe = 'Build an image from a Dockerfile';
@@ -18,9 +19,6 @@ export function builder(y: Argv): Argv {
     .example('tsdocker build --build-arg VERSION=2 --target test -f ci.Dockerfile .', 'one stage, with a build argument');
 }
 
-function list(v: unknown): string[] {
-  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function handler(args: any): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { last, list } from './args';
 
 export const command = 'commit <container> [repository]';
 export const describe = "Create a new image from a container's changes";
@@ -14,15 +15,11 @@ export function builder(y: Argv): Argv {
     .example("tsdocker commit -c 'CMD [\"httpd\", \"-f\"]' web myweb", 'with a new default command');
 }
 
-function list(v: unknown): string[] {
-  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function handler(args: any): Promise<number> {
   const { ImageStore } = require('../image/store') as typeof import('../image/store');
   const { commitContainer } = require('../container/commit') as typeof import('../container/commit');
-  const last = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v) as string | undefined;
   const id = await commitContainer(String(args.container), {
     message: last(args.message), author: last(args.author), changes: list(args.change), reference: args.repository,
   }, new ImageStore());

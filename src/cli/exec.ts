@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { TsdockerError } from '../errors';
+import { endOptionsAtOperand, last, list, trailingCommand } from './args';
 
 export const command = 'exec <container> [command..]';
 export const describe = 'Execute a command in a running container';
@@ -24,39 +25,14 @@ export function builder(y: Argv): Argv {
 /** Options of `exec` that take a value, so prepareArgv can tell a value from the container name. */
 const VALUE_OPTIONS = new Set(['--env', '-e', '--env-file', '--workdir', '-w', '--user', '-u', '--root']);
 
-/** As for `run`: Docker's own flags end at the container name (`exec web ls -la`: "-la" is ls's),
- *  so a "--" goes after it before yargs parses. */
+/** As for `run`: Docker's own flags end at the container name (`exec web ls -la`: "-la" is ls's). */
 export function prepareArgv(argv: string[]): string[] {
-  const out = [...argv];
-  let i = out.indexOf('exec');
-  if (i === -1) return out;
-  for (i++; i < out.length; i++) {
-    const a = out[i];
-    if (a === '--') return out;
-    if (!a.startsWith('-') || a === '-') {
-      if (out[i + 1] !== '--') out.splice(i + 1, 0, '--');
-      return out;
-    }
-    if (a.includes('=')) continue;
-    const shortGroupEnd = /^-[a-zA-Z]+$/.test(a) ? `-${a.slice(-1)}` : a;
-    if (VALUE_OPTIONS.has(a) || VALUE_OPTIONS.has(shortGroupEnd)) i++;
-  }
-  return out;
-}
-
-function list(v: unknown): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-function last<T>(v: T | T[] | undefined): T | undefined {
-  return Array.isArray(v) ? v[v.length - 1] : v;
+  return endOptionsAtOperand(argv, 'exec', VALUE_OPTIONS);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function handler(args: any): Promise<number> {
-  // After prepareArgv's "--", yargs puts the command in `_` (after "exec"), not in `command`.
-  const cmd = [...list(args.command), ...list(args._).slice(1)];
+  const cmd = trailingCommand(args);
   if (cmd.length === 0) throw new TsdockerError('"exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]');
   const tty = Boolean(args.tty);
   const interactive = Boolean(args.interactive);

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { TsdockerError } from '../errors';
 import type { RunOptions } from '../container/options';
+import { endOptionsAtOperand, last, list, trailingCommand } from './args';
 
 export const command = 'run <image> [command..]';
 export const describe = 'Create and run a new container from an image';
@@ -56,39 +57,10 @@ const VALUE_OPTIONS = new Set(['--name', '--volume', '-v', '--tmpfs', '--env', '
   '--security-opt', '--platform', '--pull', '--root',
   '--restart']);
 
-/**
- * Docker stops reading its own flags at the image name: in `run busybox ls -la`, "-la" belongs to
- * ls. yargs cannot halt inside a command, so main() passes run's argv through here first: a "--"
- * goes after the image, and Docker's `-h NAME` (hostname; -h is tsdocker's --help) becomes
- * `--hostname NAME`.
- */
+/** Flags end at the image name (see endOptionsAtOperand); Docker's `-h NAME` is the hostname here
+ *  (-h is tsdocker's --help elsewhere), so it becomes `--hostname NAME`. */
 export function prepareArgv(argv: string[]): string[] {
-  const out = [...argv];
-  let i = out.indexOf('run');
-  if (i === -1) return out;
-  for (i++; i < out.length; i++) {
-    const a = out[i];
-    if (a === '--') return out;
-    if (!a.startsWith('-') || a === '-') {
-      if (out[i + 1] !== '--') out.splice(i + 1, 0, '--');
-      return out;
-    }
-    if (a === '-h' && i + 1 < out.length) out[i] = '--hostname';
-    if (a.includes('=')) continue;
-    const shortGroupEnd = /^-[a-zA-Z]+$/.test(a) ? `-${a.slice(-1)}` : a;
-    if (VALUE_OPTIONS.has(a) || VALUE_OPTIONS.has(shortGroupEnd)) i++;
-  }
-  return out;
-}
-
-/** A repeated option is an array, a single one a string (yargs' duplicate-arguments-array). */
-function list(v: unknown): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-function last<T>(v: T | T[] | undefined): T | undefined {
-  return Array.isArray(v) ? v[v.length - 1] : v;
+  return endOptionsAtOperand(argv, 'run', VALUE_OPTIONS, (flag) => (flag === '-h' ? '--hostname' : flag));
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -96,8 +68,7 @@ export function runOptions(args: any): RunOptions {
   const image = String(args.image);
   return {
     image,
-    // After prepareArgv's "--", yargs puts the command in `_` (after "run"), not in `command`.
-    args: [...list(args.command), ...list(args._).slice(1)],
+    args: trailingCommand(args),
     name: last(args.name),
     interactive: Boolean(args.interactive),
     tty: Boolean(args.tty),
