@@ -19,11 +19,10 @@ import { trace } from '../trace';
 import { loadCgroup } from './cgroups';
 import { spawnHelper } from './helper';
 import { helperError, type ExitStatus } from './index';
-import { capabilityMask } from './capabilities';
 import { Decoder, MessageType, encode, type ExitMsg, type ToHelper } from './protocol';
 import type { Process, RuntimeSpec } from './spec';
 import { NAMESPACE_FLAGS } from './namespaces';
-import { limit, RLIMITS } from './translate';
+import { processMessages } from './translate';
 
 /** The names of the files under /proc/<pid>/ns (namespaces(7)) for the spec's namespace types. */
 const PROC_NS: Record<string, string> = {
@@ -53,8 +52,6 @@ export interface JoinOptions {
 /** The messages for the helper's join mode. The container's namespaces only: with --network host
  *  there is no network entry, and the process stays in the host's network as the container does. */
 export function joinMessages(opts: Pick<JoinOptions, 'pid' | 'spec' | 'process' | 'stdin' | 'detach'>): ToHelper[] {
-  const p = opts.process;
-  const caps = p.capabilities ?? {};
   const out: ToHelper[] = [];
   for (const ns of opts.spec.linux?.namespaces ?? []) {
     const name = PROC_NS[ns.type];
@@ -62,24 +59,7 @@ export function joinMessages(opts: Pick<JoinOptions, 'pid' | 'spec' | 'process' 
     out.push({ type: MessageType.Namespace, flag: NAMESPACE_FLAGS[ns.type], path: `/proc/${opts.pid}/ns/${name}` });
   }
   out.push({ type: MessageType.Join, pid: opts.pid, detach: opts.detach });
-  for (const a of p.args) out.push({ type: MessageType.Arg, value: a });
-  for (const e of p.env ?? []) out.push({ type: MessageType.Env, value: e });
-  out.push({ type: MessageType.Cwd, path: p.cwd });
-  out.push({ type: MessageType.User, uid: p.user.uid, gid: p.user.gid, additionalGids: p.user.additionalGids ?? [] });
-  out.push({
-    type: MessageType.Caps,
-    bounding: capabilityMask(caps.bounding), effective: capabilityMask(caps.effective),
-    permitted: capabilityMask(caps.permitted), inheritable: capabilityMask(caps.inheritable),
-    ambient: capabilityMask(caps.ambient),
-  });
-  for (const r of p.rlimits ?? []) {
-    out.push({ type: MessageType.Rlimit, resource: RLIMITS[r.type], soft: limit(r.soft), hard: limit(r.hard) });
-  }
-  out.push({
-    type: MessageType.Process, terminal: p.terminal === true, stdin: opts.stdin, init: false,
-    noNewPrivileges: p.noNewPrivileges === true,
-  });
-  out.push({ type: MessageType.End });
+  out.push(...processMessages(opts.process, { stdin: opts.stdin, init: false }));
   return out;
 }
 

@@ -6,7 +6,7 @@ import { capabilityMask } from './capabilities';
 import { parseMountOptions } from './mountflags';
 import { NAMESPACE_FLAGS } from './namespaces';
 import { MessageType, type ToHelper } from './protocol';
-import { INIT_ANNOTATION, type Mount, type RuntimeSpec } from './spec';
+import { INIT_ANNOTATION, type Mount, type Process, type RuntimeSpec } from './spec';
 
 /** RLIMIT_* numbers (asm-generic/resource.h, the same on x86-64 and arm64). */
 export const RLIMITS: Record<string, number> = {
@@ -45,7 +45,6 @@ function mountMessage(m: Mount, bundle: string): ToHelper {
 
 export function translate(spec: RuntimeSpec, opts: TranslateOptions): ToHelper[] {
   const p = spec.process;
-  const caps = p.capabilities ?? {};
   const out: ToHelper[] = [];
   for (const ns of spec.linux?.namespaces ?? []) {
     out.push({ type: MessageType.Namespace, flag: NAMESPACE_FLAGS[ns.type], path: ns.path ?? '' });
@@ -58,6 +57,15 @@ export function translate(spec: RuntimeSpec, opts: TranslateOptions): ToHelper[]
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     out.push({ type: MessageType.Sysctl, path: key.replace(/\./g, '/'), value });
   }
+  out.push(...processMessages(p, { stdin: opts.stdin, init: wantsInit(spec) }));
+  return out;
+}
+
+/** The process half of the configuration, shared by `run` and `exec`: argv, env, cwd, user,
+ *  capabilities, rlimits and the PROCESS flags, closed by END. */
+export function processMessages(p: Process, opts: { stdin: boolean; init: boolean }): ToHelper[] {
+  const caps = p.capabilities ?? {};
+  const out: ToHelper[] = [];
   for (const a of p.args) out.push({ type: MessageType.Arg, value: a });
   for (const e of p.env ?? []) out.push({ type: MessageType.Env, value: e });
   out.push({ type: MessageType.Cwd, path: p.cwd });
@@ -72,14 +80,14 @@ export function translate(spec: RuntimeSpec, opts: TranslateOptions): ToHelper[]
     out.push({ type: MessageType.Rlimit, resource: RLIMITS[r.type], soft: limit(r.soft), hard: limit(r.hard) });
   }
   out.push({
-    type: MessageType.Process, terminal: p.terminal === true, stdin: opts.stdin,
-    init: wantsInit(spec), noNewPrivileges: p.noNewPrivileges === true,
+    type: MessageType.Process, terminal: p.terminal === true, stdin: opts.stdin, init: opts.init,
+    noNewPrivileges: p.noNewPrivileges === true,
   });
   out.push({ type: MessageType.End });
   return out;
 }
 
 /** -1 (or anything at or past 2^64-1) means RLIM_INFINITY. */
-export function limit(n: number): bigint {
+function limit(n: number): bigint {
   return n < 0 || n >= 2 ** 64 - 1 ? (1n << 64n) - 1n : BigInt(Math.floor(n));
 }
