@@ -11,15 +11,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -68,6 +71,26 @@ static void join_namespaces(struct config *c)
 /* Sysctls the spec sets for the container's own namespaces (validate.ts allows only those). The file
  * is opened in the container's fresh /proc, checked to be procfs (statfs(2) PROC_SUPER_MAGIC), never
  * through a symlink the image planted (CVE-2025-52881). */
+/* A new network namespace holds only a loopback device, and it is down (network_namespaces(7)).
+ * Bring it up as `ip link set lo up` does: SIOCSIFFLAGS on a socket of this namespace (netdevice(7)).
+ * Done here rather than by the CNI `loopback` plugin: one ioctl instead of starting a program. */
+static void loopback_up(void)
+{
+	trace("net", "ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)");
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		fail("socket for the loopback device");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		fail("SIOCGIFFLAGS lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		fail("SIOCSIFFLAGS lo");
+	close(s);
+}
+
 static void write_sysctls(struct config *c)
 {
 	int rootfd = c->nsysctls ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
@@ -196,6 +219,9 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 		if (unshare(CLONE_NEWCGROUP) < 0)
 			fail("unshare cgroup namespace");
 	}
+	struct namespace_entry *net = find_namespace(c, CLONE_NEWNET);
+	if (net && !net->path)
+		loopback_up();
 	if (c->hostname && c->hostname[0]) {
 		trace("uts", "sethostname(\"%s\")", c->hostname);
 		if (sethostname(c->hostname, strlen(c->hostname)) < 0)

@@ -3,7 +3,7 @@
 // src/runtime/index.ts beforeStart), so the command starts with its network ready:
 //
 //   pin the namespace    bind mount /proc/<pid>/ns/net on <root>/netns/<id> (netns.ts)
-//   loopback             CNI `loopback`: lo up (every mode with a namespace of its own)
+//   (loopback            lo is brought up by the runtime helper itself, in native/child.c)
 //   host ports           -p/-P: claim host ports, random ones from the ephemeral range (ports.ts)
 //   each network         CNI `bridge` (+ `portmap`): veth pair, address, routes, iptables (endpoint.ts)
 //   /etc/hosts           the container's own address; peers by name on user networks (hosts.ts)
@@ -18,7 +18,6 @@ import { Undo } from '../container/undo';
 import { TsdockerError } from '../errors';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
-import { CNI_VERSION, execPlugin } from './cni';
 import { connectEndpoint, containerEndpoints, disconnectEndpoint, type Endpoint } from './endpoint';
 import { refreshHosts } from './hosts';
 import { isPinned, netnsPath, pinNetns, unpinNetns } from './netns';
@@ -84,8 +83,6 @@ export function attachContainer(rec: ContainerRecord, pid: number, root = stateR
     const netns = pinNetns(pid, rec.Id, root);
     undo.push(`unpin ${netns}`, () => unpinNetns(rec.Id, root));
     settings.SandboxKey = netns;
-    execPlugin({ cniVersion: CNI_VERSION, name: 'tsdocker-loopback', type: 'loopback' },
-      { command: 'ADD', containerId: rec.Id, netns, ifName: 'lo' });
     if (mode === 'none') return;
 
     const ports = allocatePorts(rec.HostConfig.PortBindings ?? {}, runDir(), netns);

@@ -3,7 +3,7 @@
 // container in environment variables (CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME,
 // CNI_PATH), writes the network's configuration as JSON on the plugin's stdin, and reads a JSON
 // result (interfaces, addresses, routes) or a JSON error from its stdout. tsdocker runs Debian's
-// standard plugins (containernetworking-plugins, in /usr/lib/cni): `loopback`, `bridge` (which runs
+// standard plugins (containernetworking-plugins, in /usr/lib/cni): `bridge` (which runs
 // `host-local` for addresses) and `portmap`, one after the other, as a conflist would.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
