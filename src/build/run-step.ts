@@ -44,7 +44,7 @@ export async function runStep(step: RunStep, store: ImageStore, root: string): P
   const rec = createContainer(opts, image, store, root);
   try {
     step.out.write(` ---> Running in ${rec.Id.slice(0, 12)}\n`);
-    const code = await startForeground(rec, root);
+    const code = await startForeground(rec, root, step.out);
     if (code !== 0) {
       throw new TsdockerError(`the command '${step.argv.join(' ')}' returned a non-zero code: ${code}`, { exitCode: 1 });
     }

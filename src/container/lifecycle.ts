@@ -105,11 +105,13 @@ function consoleSize(): { height: number; width: number } | undefined {
 }
 
 /**
- * Run a created container attached to this terminal and wait for it. Returns `run`'s exit status:
+ * Run a created container attached to this terminal (or with its output sent to `output`, for a
+ * build's RUN step) and wait for it. Returns `run`'s exit status:
  * the container's own, or 128+N when a signal N killed it. The runtime's own failures (126, 127,
  * 125) are thrown as TsdockerErrors after the record has been updated.
  */
-export async function startForeground(rec: ContainerRecord, root = stateRoot()): Promise<number> {
+export async function startForeground(rec: ContainerRecord, root = stateRoot(),
+  output?: NodeJS.WritableStream): Promise<number> {
   const dir = containerDir(rec.Id, root);
   const { runBundle } = require('../runtime') as typeof import('../runtime');
   let started = false;
@@ -117,7 +119,12 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot()):
   let exitCode = 0;
   try {
     const status = await runBundle({
-      bundle: dir, id: rec.Id, stdin: rec.Config.OpenStdin, stdio: 'inherit',
+      bundle: dir, id: rec.Id, stdin: rec.Config.OpenStdin, stdio: output ? 'pipe' : 'inherit',
+      // `output` (a build's RUN step) takes both of the container's streams, in the order written.
+      onSpawn: output ? (helper) => {
+        helper.stdout?.pipe(output, { end: false });
+        helper.stderr?.pipe(output, { end: false });
+      } : undefined,
       beforeStart: (pid: number) => attachNetwork(rec, pid, root),
       onStart: (pid: number) => {
         started = true;

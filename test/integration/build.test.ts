@@ -170,6 +170,15 @@ describe('build', { skip }, () => {
     assert.match(ts(['build', '--target', 'nope', dir]).stderr, /target stage "nope" could not be found/);
   });
 
+  test('-q prints only the image id: RUN output goes with the rest of the build output', () => {
+    const dir = path.join(ctx, 'quiet');
+    write(dir, { Dockerfile: `FROM ${e.image}\nRUN echo from-run; echo from-run-stderr >&2\n` });
+    const r = ts(['build', '-q', '--no-cache', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    assert.equal(r.stderr, '');
+  });
+
   test('a failing RUN stops the build with the step, command and exit code; nothing is tagged', () => {
     const dir = write(path.join(ctx, 'fail'), {
       'Dockerfile': `FROM ${e.image}\nCOPY f /f\nRUN echo before; exit 3\nRUN echo never\n`,
