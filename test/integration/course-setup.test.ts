@@ -34,9 +34,10 @@ describe('Vagrantfile', { skip: hasVagrant ? false : 'needs vagrant (apt-get ins
   });
 });
 
-// Minutes of apt-get and npm install: run on request (TSDOCKER_TEST_PROVISION=1), as CI's nightly may.
-const provisionSkip = runSkip || (process.env.TSDOCKER_TEST_PROVISION !== '1' &&
-  'slow (apt-get install build-essential, npm install): set TSDOCKER_TEST_PROVISION=1');
+// About two minutes of apt-get and npm install, so it can be turned off for a quick local run
+// (TSDOCKER_TEST_PROVISION=0); CI runs it, as the course issue asks.
+const provisionSkip = runSkip || (process.env.TSDOCKER_TEST_PROVISION === '0' &&
+  'TSDOCKER_TEST_PROVISION=0: the provisioning run (apt-get, npm install) is turned off');
 
 describe('scripts/provision.sh in a Debian container', { skip: provisionSkip }, () => {
   let e: DocEnv;
@@ -54,7 +55,11 @@ describe('scripts/provision.sh in a Debian container', { skip: provisionSkip }, 
   test('provisions Node tools, builds tsdocker and installs it on PATH', async () => {
     // Debian 12 has Node 18: the host's Node 20 is lent to the container, so the script uses it.
     const npm = path.dirname(path.dirname(fs.realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim())));
-    const r = await e.sh(`tsdocker run --rm --network host -v "${copy}:/tsdocker" ` +
+    // A host that reaches the npm registry through a TLS proxy of its own names that proxy's CA in
+    // NODE_EXTRA_CA_CERTS: the container needs it too, or npm refuses the certificate.
+    const ca = process.env.NODE_EXTRA_CA_CERTS;
+    const caFlags = ca && fs.existsSync(ca) ? `-v "${ca}:/etc/tsdocker-host-ca.crt:ro" -e NODE_EXTRA_CA_CERTS=/etc/tsdocker-host-ca.crt ` : '';
+    const r = await e.sh(`tsdocker run --rm --network host ${caFlags}-v "${copy}:/tsdocker" ` +
       `-v "${process.execPath}:/usr/local/bin/node:ro" -v "${npm}:/usr/local/lib/npm:ro" debian ` +
       `sh -c 'ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && sh /tsdocker/scripts/provision.sh /tsdocker'`,
     { timeoutMs: 900_000 });
