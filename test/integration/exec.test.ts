@@ -4,42 +4,14 @@
 // kernel from the host (/proc/<pid>/ns, cgroup, status) and the container itself (busybox, probe).
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT_DIR, background, hostSnapshot, setup, skip, tsdockerAsync, tsdockerSync, waitFor, type Env } from './run-support';
+import { hasPython, inTerminal } from '../support/terminal';
 
 const PROBE = path.join(ROOT_DIR, 'native', 'probe');
 const NAMESPACES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'uts'];
-const hasPython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
 
-// argv: input command...; the input is typed once the terminal shows "# " (or at once if empty).
-const TERMINAL = `
-import os, pty, select, sys
-typed, argv = sys.argv[1], sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-out = b''
-sent = not typed
-while True:
-    r, _, _ = select.select([fd], [], [], 30)
-    if not r:
-        break
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    out += data
-    if not sent and b'# ' in out:
-        os.write(fd, typed.encode())
-        sent = True
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode('utf8', 'replace'))
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
 
 function namespaces(pid: number): Record<string, string> {
   return Object.fromEntries(NAMESPACES.map((ns) => [ns, fs.readlinkSync(`/proc/${pid}/ns/${ns}`)]));
@@ -203,15 +175,13 @@ describe('exec', { skip }, () => {
   });
 
   test('-t and -it through a real terminal', { skip: hasPython ? false : 'needs python3' }, () => {
-    const inTerminal = (args: string[], typed = '') => {
-      const r = spawnSync('python3', ['-c', TERMINAL, typed, process.execPath, path.join(ROOT_DIR, 'bin', 'tsdocker'), ...args],
-        { encoding: 'utf8', env: e.env, timeout: 60_000 });
-      return { code: r.status, output: (r.stdout + r.stderr).replace(/\r+\n/g, '\n') };
-    };
-    const t = inTerminal(['exec', '-t', 'box', 'sh', '-c', 'tty; echo $TERM']);
+    const tsdockerInTerminal = (args: string[], typed = '') =>
+      inTerminal([process.execPath, path.join(ROOT_DIR, 'bin', 'tsdocker'), ...args],
+        { env: e.env, steps: typed ? [{ when: '# ', type: typed }] : [] });
+    const t = tsdockerInTerminal(['exec', '-t', 'box', 'sh', '-c', 'tty; echo $TERM']);
     assert.equal(t.code, 0, t.output);
     assert.match(t.output, /^\/dev\/pts\/\d+\nxterm\n$/);
-    const it = inTerminal(['exec', '-it', 'box', 'sh'], 'echo in-$((6*7)); exit 5\n');
+    const it = tsdockerInTerminal(['exec', '-it', 'box', 'sh'], 'echo in-$((6*7)); exit 5\n');
     assert.equal(it.code, 5, it.output);
     assert.match(it.output, /in-42/);
   });
