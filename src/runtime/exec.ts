@@ -13,13 +13,13 @@
 //
 // The same helper binary runs from its sealed memfd copy (native/main.c), so a process in the
 // container that finds /proc/<pid>/exe of [1:join] cannot overwrite it (CVE-2019-5736).
-import type { Readable, Writable } from 'node:stream';
 import { EXIT_CANNOT_INVOKE, TsdockerError, errnoError, errnoName, wrap } from '../errors';
 import { trace } from '../trace';
 import { loadCgroup } from './cgroups';
 import { spawnHelper } from './helper';
 import { helperError, type ExitStatus } from './index';
-import { Decoder, MessageType, encode, type ExitMsg, type ToHelper } from './protocol';
+import { MessageType, type ToHelper } from './protocol';
+import { converse } from './session';
 import type { Process, RuntimeSpec } from './spec';
 import { NAMESPACE_FLAGS } from './namespaces';
 import { processMessages } from './translate';
@@ -63,99 +63,36 @@ export function joinMessages(opts: Pick<JoinOptions, 'pid' | 'spec' | 'process' 
   return out;
 }
 
-/** Signals passed on to the exec'd process, as run does. */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
-
 /** Runs the process in the container; resolves with its exit status (with -d: 0 once it runs). */
-export function joinContainer(opts: JoinOptions): Promise<ExitStatus> {
+export async function joinContainer(opts: JoinOptions): Promise<ExitStatus> {
   const messages = joinMessages(opts);
   const cgroup = loadCgroup(opts.id);
-  if (!cgroup) return Promise.reject(new TsdockerError(`container ${opts.id} has no cgroup: is it running?`));
-  return new Promise((resolve, reject) => {
-    const helper = spawnHelper({ stdin: opts.stdin, detach: opts.detach });
-    const toHelper = helper.stdio[3] as Writable;
-    const fromHelper = helper.stdio[4] as Readable;
-    const decoder = new Decoder();
-    let pid = 0;
-    let failure: TsdockerError | undefined;
-    let exit: ExitMsg | undefined;
-    let settled = false;
-
-    const forward = (sig: NodeJS.Signals): void => {
-      trace('signal', `forward ${sig} to the runtime helper`);
-      helper.kill(sig);
-    };
-    for (const sig of FORWARDED) process.on(sig, forward);
-    const done = (): void => {
-      settled = true;
-      for (const sig of FORWARDED) process.off(sig, forward);
-    };
-
-    toHelper.on('error', () => {});
-    for (const m of messages) toHelper.write(encode(m));
-
-    const release = (childPid: number): void => {
-      trace('runtime', `exec process is host pid ${childPid}; add it to the container's cgroup, then release it`);
+  if (!cgroup) throw new TsdockerError(`container ${opts.id} has no cgroup: is it running?`);
+  const helper = spawnHelper({ stdin: opts.stdin, detach: opts.detach });
+  const exit = await converse(helper, messages, {
+    onPid(pid) {
+      trace('runtime', `exec process is host pid ${pid}; add it to the container's cgroup, then release it`);
       if (!opts.stillRunning()) throw new TsdockerError(`container ${opts.id} is not running`);
-      cgroup.addProcess(childPid);
-      toHelper.write(encode({ type: MessageType.Go }));
-    };
-
-    fromHelper.on('data', (chunk: Buffer) => {
-      let received;
       try {
-        received = decoder.push(chunk);
+        cgroup.addProcess(pid);
       } catch (err) {
-        failure ??= wrap(err, 'runtime helper');
-        helper.kill('SIGKILL');
-        return;
+        throw wrap(err, `add pid ${pid} to cgroup`);
       }
-      for (const m of received) {
-        if (m.type === MessageType.Pid) {
-          pid = m.pid;
-          try {
-            release(pid);
-          } catch (err) {
-            failure ??= err instanceof TsdockerError && !err.code ? err : wrap(err, `add pid ${pid} to cgroup`);
-            toHelper.end(); // the helper kills the child, which never ran the command
-          }
-        } else if (m.type === MessageType.Started) {
-          trace('runtime', `exec in container ${opts.id} started`);
-          opts.onStart?.(pid);
-          if (opts.detach) {
-            // The monitor ignores our going away in this mode (JOIN detach): it waits for the
-            // command alone, reparented to init when we exit.
-            done();
-            toHelper.destroy();
-            fromHelper.destroy();
-            helper.unref();
-            resolve({ exitCode: 0, oomKilled: false });
-          }
-        } else if (m.type === MessageType.Error) {
-          // Like `docker exec` ("OCI runtime exec failed"): a process that could not be set up in
-          // the container is 126, as one that cannot be executed.
-          failure ??= m.stage === 'setup'
-            ? new TsdockerError(`exec failed: ${errnoError(m.message, m.errno).message}`,
-              { code: errnoName(m.errno), errno: m.errno, exitCode: EXIT_CANNOT_INVOKE })
-            : helperError(m);
-        } else if (m.type === MessageType.Exit) {
-          exit = m;
-        }
-      }
-    });
-
-    helper.on('error', (err) => {
-      failure ??= wrap(err, 'start runtime helper');
-    });
-    helper.on('exit', () => toHelper.destroy());
-    helper.on('close', (code, signal) => {
-      if (settled) return;
-      done();
-      if (failure) return reject(failure);
-      if (!exit) {
-        return reject(new TsdockerError(`runtime helper exited without reporting a status (${signal ?? `code ${code}`})`));
-      }
-      resolve({ exitCode: exit.code, signal: exit.signal || undefined, oomKilled: false });
-    });
+    },
+    onStarted(pid) {
+      trace('runtime', `exec in container ${opts.id} started`);
+      opts.onStart?.(pid);
+      // With -d the monitor ignores our going away (JOIN detach): it waits for the command alone,
+      // reparented to init when we exit.
+      return opts.detach;
+    },
+    // Like `docker exec` ("OCI runtime exec failed"): a process that could not be set up in the
+    // container is 126, as one that cannot be executed.
+    toError: (m) => m.stage === 'setup'
+      ? new TsdockerError(`exec failed: ${errnoError(m.message, m.errno).message}`,
+        { code: errnoName(m.errno), errno: m.errno, exitCode: EXIT_CANNOT_INVOKE })
+      : helperError(m),
   });
+  if (!exit) return { exitCode: 0, oomKilled: false };
+  return { exitCode: exit.code, signal: exit.signal || undefined, oomKilled: false };
 }

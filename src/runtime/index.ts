@@ -9,12 +9,12 @@
 // calls need a single-threaded process (docs/runtime.md).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND } from '../errors';
 import { trace } from '../trace';
 import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
 import { spawnHelper } from './helper';
-import { Decoder, MessageType, encode, type ErrorMsg, type ExitMsg, type ToHelper } from './protocol';
+import type { ErrorMsg, ToHelper } from './protocol';
+import { converse } from './session';
 import type { RuntimeSpec } from './spec';
 import { translate } from './translate';
 import { validateSpec } from './validate';
@@ -48,9 +48,6 @@ export interface ExitStatus {
   oomKilled: boolean;
 }
 
-/** Signals tsdocker passes on to the container, as `docker run` does (--sig-proxy). */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
-
 export function readSpec(bundle: string): RuntimeSpec {
   const file = path.join(bundle, 'config.json');
   try {
@@ -74,85 +71,34 @@ export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
   }
 }
 
-function supervise(opts: StartOptions, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
-  return new Promise((resolve, reject) => {
-    const helper = spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
-    opts.onSpawn?.(helper);
-    const toHelper = helper.stdio[3] as Writable;
-    const fromHelper = helper.stdio[4] as Readable;
-    const decoder = new Decoder();
-    let pid = 0;
-    let failure: TsdockerError | undefined;
-    let exit: ExitMsg | undefined;
-
-    const forward = (sig: NodeJS.Signals): void => {
-      trace('signal', `forward ${sig} to the runtime helper`);
-      helper.kill(sig);
-    };
-    for (const sig of FORWARDED) process.on(sig, forward);
-
-    // Closing fd 3 is how the helper learns that Node has gone; keep it open until the helper exits.
-    toHelper.on('error', () => {});
-    for (const m of messages) toHelper.write(encode(m));
-
-    fromHelper.on('data', (chunk: Buffer) => {
-      let received;
+async function supervise(opts: StartOptions, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
+  const helper = spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
+  opts.onSpawn?.(helper);
+  const exit = await converse(helper, messages, {
+    onPid(pid) {
+      trace('runtime', `container process is host pid ${pid}; add it to its cgroup, then release it`);
       try {
-        received = decoder.push(chunk);
+        cgroup.addProcess(pid);
       } catch (err) {
-        failure ??= wrap(err, 'runtime helper');
-        helper.kill('SIGKILL');
-        return;
-      }
-      for (const m of received) {
-        switch (m.type) {
-          case MessageType.Pid:
-            pid = m.pid;
-            trace('runtime', `container process is host pid ${pid}; add it to its cgroup, then release it`);
-            try {
-              cgroup.addProcess(pid);
-            } catch (err) {
-              failure ??= wrap(err, `add pid ${pid} to cgroup`);
-            }
-            try {
-              if (!failure) opts.beforeStart?.(pid);
-            } catch (err) {
-              failure ??= err instanceof TsdockerError ? err : wrap(err, 'before start');
-            }
-            if (failure) toHelper.end(); // the helper kills the child, which never ran the command
-            else toHelper.write(encode({ type: MessageType.Go }));
-            break;
-          case MessageType.Started:
-            trace('runtime', `container ${opts.id} started`);
-            opts.onStart?.(pid);
-            break;
-          case MessageType.Error:
-            failure ??= helperError(m);
-            break;
-          case MessageType.Exit:
-            exit = m;
-            break;
-        }
-      }
-    });
-
-    helper.on('error', (err) => {
-      failure ??= wrap(err, 'start runtime helper');
-    });
-    helper.on('exit', () => toHelper.destroy());
-    helper.on('close', (code, signal) => {
-      for (const sig of FORWARDED) process.off(sig, forward);
-      if (failure) return reject(failure);
-      if (!exit) {
-        return reject(new TsdockerError(`runtime helper exited without reporting a status (${signal ?? `code ${code}`})`));
+        throw wrap(err, `add pid ${pid} to cgroup`);
       }
       try {
-        resolve({ exitCode: exit.code, signal: exit.signal || undefined, oomKilled: cgroup.oomKilled() });
+        opts.beforeStart?.(pid);
       } catch (err) {
-        reject(wrap(err, 'read cgroup OOM status'));
+        throw err instanceof TsdockerError ? err : wrap(err, 'before start');
       }
-    });
+    },
+    onStarted(pid) {
+      trace('runtime', `container ${opts.id} started`);
+      opts.onStart?.(pid);
+    },
+    toError: helperError,
   });
+  try {
+    return { exitCode: exit!.code, signal: exit!.signal || undefined, oomKilled: cgroup.oomKilled() };
+  } catch (err) {
+    throw wrap(err, 'read cgroup OOM status');
+  }
 }
 
 /** A failure inside the container, as one line; Docker's exit codes for a command that cannot run. */
