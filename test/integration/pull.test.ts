@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { pushFixture, type FixtureName } from '../support/fixtures';
 import { cli, type Cli } from './pull-support';
+import { hasPython, inTerminal } from '../support/terminal';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : !fs.existsSync('/usr/bin/docker-registry') ? 'needs docker-registry' : false;
 
@@ -64,6 +65,22 @@ test('pull, images, and a second pull that finds the image up to date', { skip }
   assert.equal(inspect.RootFS.Layers.length, 1);
   assert.equal(inspect.Architecture, 'amd64');
   assert.equal(c.run(['inspect', '-f', '{{.Id}}', ref]).stdout.trim(), inspect.Id);
+});
+
+test('on a terminal, each layer has one line redrawn in place, with a progress bar', { skip: skip || (hasPython ? false : 'needs python3') }, async () => {
+  const fresh = cli({ 'insecure-registries': [reg.host] });
+  try {
+    const ref = await image('compression-mixed', {}, 'tty-progress');
+    const r = inTerminal([process.execPath, path.join(__dirname, '..', '..', '..', 'bin', 'tsdocker'), 'pull', ref],
+      { env: fresh.env, size: [24, 120] });
+    assert.equal(r.code, 0, r.output);
+    // Redrawing: cursor up over the layer lines, then each line cleared and written again.
+    assert.match(r.output, /\x1b\[\d+A/);
+    assert.match(r.output, /\x1b\[2K[0-9a-f]{12}: Downloading \[=*>? *\] +[0-9.]+k?B\/[0-9.]+k?B/);
+    assert.equal((r.output.match(/\x1b\[2K[0-9a-f]{12}: Pull complete/g) ?? []).length >= 3, true, r.output);
+  } finally {
+    fresh.cleanup();
+  }
 });
 
 test('Docker media types, and gzip, zstd and plain tar layers in one image', { skip }, async () => {
