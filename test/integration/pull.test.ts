@@ -76,7 +76,7 @@ test('on a terminal, each layer has one line redrawn in place, with a progress b
     assert.equal(r.code, 0, r.output);
     // Redrawing: cursor up over the layer lines, then each line cleared and written again.
     assert.match(r.output, /\x1b\[\d+A/);
-    assert.match(r.output, /\x1b\[2K[0-9a-f]{12}: Downloading \[=*>? *\] +[0-9.]+k?B\/[0-9.]+k?B/);
+    assert.match(r.output, /\x1b\[2K[0-9a-f]{12}: Downloading \[=*>? *\] +[0-9.]+[kMG]?B\/[0-9.]+[kMG]?B/);
     assert.equal((r.output.match(/\x1b\[2K[0-9a-f]{12}: Pull complete/g) ?? []).length >= 3, true, r.output);
   } finally {
     fresh.cleanup();
