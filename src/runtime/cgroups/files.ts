@@ -195,6 +195,25 @@ export function removeCgroupDir(dir: string): void {
   }
 }
 
+/**
+ * Remove a container's cgroup and then its parent (`tsdocker/`) if no other container is left in
+ * it, so a host without containers holds no tsdocker cgroups at all. The parent may be in use or
+ * be re-created at any moment by another tsdocker, which handles a parent that vanished (ENOENT)
+ * by making it again; so here "not empty" or "gone" just means leave it.
+ */
+export function removeContainerCgroup(dir: string): void {
+  removeCgroupDir(dir);
+  const parent = path.dirname(dir);
+  try {
+    fs.rmdirSync(parent);
+    trace('cgroup', `rmdir ${parent} (no container cgroup left in it)`);
+  } catch (err) {
+    if (!isNodeError(err, 'ENOTEMPTY') && !isNodeError(err, 'EBUSY') && !isNodeError(err, 'ENOENT')) {
+      throw wrapRemove(parent, err);
+    }
+  }
+}
+
 function wrapRemove(dir: string, err: unknown): TsdockerError {
   const code = isNodeError(err) ? err.code : undefined;
   let detail = code ?? String(err);

@@ -10,7 +10,7 @@ import { trace } from '../../trace';
 import { pidsMax } from './convert';
 import { DEFAULT_DEVICE_RULES, formatDeviceRule } from './devices';
 import {
-  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, writeCgroupFile, writeProcs,
+  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeContainerCgroup, writeCgroupFile, writeProcs,
 } from './files';
 import type { Cgroup, CgroupStats, LinuxResources } from './types';
 
@@ -250,6 +250,6 @@ class V1Cgroup implements Cgroup {
   }
 
   remove(): void {
-    for (const dir of this.paths) removeCgroupDir(dir);
+    for (const dir of this.paths) removeContainerCgroup(dir);
   }
 }

@@ -15,7 +15,7 @@ import { TsdockerError } from '../../errors';
 import { trace } from '../../trace';
 import { pidsMax, sharesToWeight, swapToV2 } from './convert';
 import {
-  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, writeCgroupFile, writeProcs,
+  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeContainerCgroup, writeCgroupFile, writeProcs,
 } from './files';
 import type { Cgroup, CgroupStats, LinuxResources } from './types';
 
@@ -46,9 +46,18 @@ export function createV2(root: string, name: string, resources: LinuxResources |
   let created = false;
   try {
     enableControllers(root, wanted, required);
-    makeDir(parent);
-    enableControllers(parent, wanted, required);
-    created = makeDir(dir);
+    // The empty parent may vanish between the two mkdirs (another tsdocker removing its last
+    // container cgroup, see removeContainerCgroup): then make it, and enable controllers, again.
+    for (let attempt = 1; ; attempt++) {
+      makeDir(parent);
+      enableControllers(parent, wanted, required);
+      try {
+        created = makeDir(dir);
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !(err instanceof TsdockerError) || err.code !== 'ENOENT') throw err;
+      }
+    }
     if (!created) refuseIfInUse(dir);
     applyV2(dir, resources);
     return new V2Cgroup(dir);
@@ -168,6 +177,6 @@ class V2Cgroup implements Cgroup {
   }
 
   remove(): void {
-    removeCgroupDir(this.dir);
+    removeContainerCgroup(this.dir);
   }
 }
