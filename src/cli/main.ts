@@ -34,7 +34,7 @@ const COMMANDS: Entry[] = [
   { name: 'port', describe: 'List port mappings or a specific mapping for the container', file: 'port' },
   { name: 'pull', describe: 'Download an image from a registry', file: 'pull' },
   { name: 'images', describe: 'List images', file: 'images' },
-  { name: 'image', describe: 'Manage images (ls, rm, inspect, prune)', file: 'image' },
+  { name: 'image', describe: 'Manage images (ls, rm, inspect, prune, pull, tag, push, save, load)', file: 'image' },
   { name: 'tag', describe: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', file: 'tag' },
   { name: 'commit', describe: "Create a new image from a container's changes", file: 'commit' },
   { name: 'build', describe: 'Build an image from a Dockerfile', file: 'build' },
