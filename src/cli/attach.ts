@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
 import { attach } from '../container/attach';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../container/detach-keys';

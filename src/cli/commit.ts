@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { last, list } from './args';
 
 export const command = 'commit <container> [repository]';

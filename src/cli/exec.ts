@@ -1,12 +1,14 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
-import { endOptionsAtOperand, last, list, trailingCommand } from './args';
+import { last, list, trailingCommand } from './args';
 
 export const command = 'exec <container> [command..]';
 export const describe = 'Execute a command in a running container';
 
 export function builder(y: Argv): Argv {
   return y
+    // As for `run`: Docker's flags end at the container name (`exec web ls -la`: "-la" is ls's).
+    .flagsEndAtOperand()
     .positional('container', { type: 'string', describe: 'CONTAINER (name or id)' })
     .positional('command', { type: 'string', array: true, describe: 'COMMAND [ARG...]' })
     .option('detach', { alias: 'd', type: 'boolean', describe: 'Detached mode: run command in the background' })
@@ -20,14 +22,6 @@ export function builder(y: Argv): Argv {
     .example('tsdocker exec web ps', 'list the processes of container "web"')
     .example('tsdocker exec -it web sh', 'an interactive shell inside it')
     .example('tsdocker exec -u student -w /tmp -e X=1 web env', 'as another user, elsewhere, with a variable');
-}
-
-/** Options of `exec` that take a value, so prepareArgv can tell a value from the container name. */
-const VALUE_OPTIONS = new Set(['--env', '-e', '--env-file', '--workdir', '-w', '--user', '-u', '--root']);
-
-/** As for `run`: Docker's own flags end at the container name (`exec web ls -la`: "-la" is ls's). */
-export function prepareArgv(argv: string[]): string[] {
-  return endOptionsAtOperand(argv, 'exec', VALUE_OPTIONS);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

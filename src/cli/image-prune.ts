@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import * as readline from 'node:readline/promises';
 import { ImageStore } from '../image/store';
 import { pruneImages } from '../image/remove';

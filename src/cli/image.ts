@@ -1,6 +1,6 @@
 // `tsdocker image ls|rm|inspect|prune|pull|tag`: Docker's management-command spelling of the
 // image commands. Each subcommand reuses the top-level command's module.
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import type { CommandModule } from './command';
 
 export const command = 'image <command>';
@@ -25,7 +25,7 @@ export function builder(y: Argv): Argv {
   return y
     .example('tsdocker image ls', 'the same as tsdocker images')
     .example('tsdocker image rm busybox', 'the same as tsdocker rmi busybox')
-    .demandCommand(1, 'tsdocker image: a subcommand is required (ls, rm, inspect, prune, pull, tag, push, save, load)');
+    .demandCommand(1, `"tsdocker image" requires a subcommand (ls, rm, inspect, prune, pull, tag, push, save, load); see 'tsdocker image --help'`);
 }
 
 export async function handler(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { ImageStore } from '../image/store';
 import { imageRows } from '../image/list';
 import { table } from '../format';

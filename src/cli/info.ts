@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { hostInfo, HostInfo } from '../info';
 import { humanSize } from '../format';
 import { renderTemplate } from './inspect-format';

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { loadImages } from '../image/load';
 
 export const command = 'load';

@@ -1,6 +1,6 @@
 // `tsdocker login`: check a user name and password against a registry, then store them in
 // Docker's config.json (src/registry/credentials.ts) for later pulls. The flags are Docker's.
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
 import { verifyLogin } from '../registry/client';
 import { dockerConfigPath, readCredential, registryDomain, saveCredential, type Credential } from '../registry/credentials';

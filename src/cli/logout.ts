@@ -1,5 +1,5 @@
 // `tsdocker logout`: forget the credentials stored for a registry in Docker's config.json.
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { credentialKey, registryDomain, removeCredential } from '../registry/credentials';
 
 export const command = 'logout [server]';

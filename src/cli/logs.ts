@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
 import { parseTimeFilter } from '../container/jsonlog';
 import { showLogs } from '../container/logs';

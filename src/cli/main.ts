@@ -1,13 +1,13 @@
 // Entry point: global options, then one command. Start-up time is a feature (a container that
-// runs `true` should not wait for the CLI), so only the module of the command being run is loaded;
-// the table below is all that `tsdocker --help` needs.
-import yargs from 'yargs/yargs';
-import type { Argv } from 'yargs';
+// runs `true` should not wait for the CLI), so only the module of the command being run is loaded,
+// with the small parser (parser.ts); the table below is all that `tsdocker --help` needs, and the
+// help screen's module (help.ts) and the "did you mean" search (suggest.ts) load only when used.
 import { TsdockerError, EXIT_TSDOCKER } from '../errors';
 import { setRoot } from '../root';
 import { setTrace } from '../trace';
+import { last } from './args';
 import type { CommandModule } from './command';
-import { contextOf, explainFailure } from './suggest';
+import { Argv, parse, type Parsed } from './parser';
 
 interface Entry {
   name: string;
@@ -50,70 +50,56 @@ const COMMANDS: Entry[] = [
 ];
 
 export async function main(argv: string[]): Promise<number> {
-  const wanted = firstCommand(argv);
-  const entry = COMMANDS.find((c) => c.name === wanted || c.aliases?.includes(wanted ?? ''));
-  const mod = entry && loadCommand(entry.file);
-  if (mod?.prepareArgv) argv = mod.prepareArgv(argv);
-  let parser: Argv = yargs(argv)
-    .scriptName('tsdocker')
-    .usage('Usage: tsdocker [OPTIONS] COMMAND')
-    .option('root', { type: 'string', describe: 'Root of persistent state (default $TSDOCKER_ROOT or /var/lib/tsdocker)', global: true })
-    .option('trace', { type: 'boolean', describe: 'Print every kernel-level step to stderr', global: true })
-    .middleware((args) => {
-      setRoot(args.root as string | undefined);
-      if (args.trace) setTrace(true);
-    })
-    // Docker's flags include --no-trunc and --no-prune as flags of their own, not negations.
-    .parserConfiguration({ 'boolean-negation': false })
-    .strictCommands()
-    .strictOptions()
-    .demandCommand(1, 'tsdocker: a command is required; see tsdocker --help')
-    .version(require('../../../package.json').version)
-    .help()
-    .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 80))
-    .fail((msg, err, usage) => {
-      if (err) throw err;
-      const ctx = contextOf(usage, entry ? `tsdocker ${entry.name}` : 'tsdocker');
-      throw new TsdockerError(explainFailure(msg, ctx, argv, entry ? wanted : undefined));
-    })
-    .exitProcess(false);
-
-  let status = 0;
-  for (const c of COMMANDS) {
-    if (c === entry && mod) {
-      parser = parser.command({
-        ...mod,
-        handler: async (args) => { status = (await mod.handler(args)) ?? 0; },
-      });
-    } else {
-      // Only name and description: enough for --help, without loading the module.
-      parser = parser.command(c.name, c.describe, () => {}, () => {}, [], false);
-      for (const alias of c.aliases ?? []) parser = parser.command(alias, false);
-    }
-  }
-
+  let parsed: Parsed;
   try {
-    await parser.parseAsync();
+    parsed = parseCommandLine(argv);
   } catch (err) {
     return reportError(err);
   }
-  // Subcommands of a group (`image ls`) set process.exitCode themselves.
-  return status || Number(process.exitCode ?? 0);
+  const { level, args } = parsed;
+  if (parsed.help) {
+    const { renderHelp } = require('./help') as typeof import('./help');
+    process.stdout.write(renderHelp(commandLine(), level, Math.min(110, process.stdout.columns || 80)) + '\n');
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`${require('../../../package.json').version}\n`);
+    return 0;
+  }
+  setRoot(last(args.root as string | string[] | undefined));
+  if (args.trace) setTrace(true);
+  try {
+    const status = (await level.handler?.(args)) ?? 0;
+    // Subcommands of a group (`image ls`) set process.exitCode themselves.
+    return status || Number(process.exitCode ?? 0);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Read argv against the table of commands (loading only the command it names). */
+export function parseCommandLine(argv: string[]): Parsed {
+  return parse(argv, commandLine());
+}
+
+let table: Argv | undefined;
+
+/** The global options and the command table; a command's module is loaded when it is named. */
+function commandLine(): Argv {
+  if (table) return table;
+  const root = new Argv()
+    .option('root', { type: 'string', describe: 'Root of persistent state (default $TSDOCKER_ROOT or /var/lib/tsdocker)' })
+    .option('trace', { type: 'boolean', describe: 'Print every kernel-level step to stderr' })
+    .demandCommand(1, "a command is required; see 'tsdocker --help'");
+  for (const c of COMMANDS) {
+    root.lazyCommand([c.name, ...(c.aliases ?? [])], c.describe, () => loadCommand(c.file));
+  }
+  table = root;
+  return root;
 }
 
 function loadCommand(file: string): CommandModule {
   return require(`./${file}`) as CommandModule;
-}
-
-/** The first word that is not an option (and not the value of --root). */
-function firstCommand(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--root') { i++; continue; }
-    if (!a.startsWith('-')) return a;
-  }
-  return undefined;
 }
 
 /** One clear line on stderr, and Docker's exit status 125 unless the error says otherwise. */

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
 import { table } from '../format';
 import { listContainers } from '../container/list';

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { pullImage } from '../image/pull';
 
 export const command = 'pull <name>';

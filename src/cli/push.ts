@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { pushImage } from '../image/push';
 
 export const command = 'push <name>';

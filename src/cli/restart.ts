@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { DEFAULT_STOP_TIMEOUT } from '../container/stop';
 import { restartContainer } from '../container/start';
 import { eachContainer } from './each';

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { reportError } from './main';
 import { removeContainer } from '../container/lifecycle';
 

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { ImageStore } from '../image/store';
 import { removeImage } from '../image/remove';
 import { imageUsers } from '../image/users';

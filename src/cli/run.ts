@@ -1,13 +1,15 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
 import type { RunOptions } from '../container/options';
-import { endOptionsAtOperand, last, list, trailingCommand } from './args';
+import { last, list, trailingCommand } from './args';
 
 export const command = 'run <image> [command..]';
 export const describe = 'Create and run a new container from an image';
 
 export function builder(y: Argv): Argv {
   return y
+    // Docker's flags end at the image: `run busybox ls -la` gives -la to ls.
+    .flagsEndAtOperand()
     .positional('image', { type: 'string', describe: 'IMAGE (name[:tag] or id)' })
     .positional('command', { type: 'string', array: true, describe: 'COMMAND [ARG...]' })
     .option('interactive', { alias: 'i', type: 'boolean', describe: 'Keep STDIN open' })
@@ -23,7 +25,8 @@ export function builder(y: Argv): Argv {
     .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
     .option('user', { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' })
     .option('entrypoint', { type: 'string', describe: 'Overwrite the default ENTRYPOINT of the image' })
-    .option('hostname', { type: 'string', describe: 'Container host name (-h)' })
+    // Docker's -h: here it is not --help (which stays).
+    .option('hostname', { alias: 'h', type: 'string', describe: 'Container host name' })
     .option('init', { type: 'boolean', describe: 'Run an init inside the container that forwards signals and reaps processes' })
     .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 32m, 1g)' })
     .option('memory-swap', { type: 'string', describe: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" })
@@ -48,19 +51,6 @@ export function builder(y: Argv): Argv {
     .example('tsdocker run --rm -m 32m --pids-limit 20 busybox sh', 'with memory and process limits')
     .example('tsdocker run --rm -p 8080:80 busybox httpd -f -p 80', 'a web server on the host\'s port 8080')
     .example('tsdocker run --rm -v /tmp/data:/data:ro -e GREETING=hi busybox env', 'a bind mount and a variable');
-}
-
-/** Options of `run` that take a value, so prepareArgv can tell a value from the image name. */
-const VALUE_OPTIONS = new Set(['--name', '--volume', '-v', '--tmpfs', '--env', '-e', '--env-file', '--workdir', '-w',
-  '--user', '-u', '--entrypoint', '--hostname', '-h', '--memory', '-m', '--memory-swap', '--cpus', '--cpu-shares',
-  '--pids-limit', '--cap-add', '--cap-drop', '--network', '--net', '--publish', '-p', '--dns', '--add-host',
-  '--security-opt', '--platform', '--pull', '--root',
-  '--restart']);
-
-/** Flags end at the image name (see endOptionsAtOperand); Docker's `-h NAME` is the hostname here
- *  (-h is tsdocker's --help elsewhere), so it becomes `--hostname NAME`. */
-export function prepareArgv(argv: string[]): string[] {
-  return endOptionsAtOperand(argv, 'run', VALUE_OPTIONS, (flag) => (flag === '-h' ? '--hostname' : flag));
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

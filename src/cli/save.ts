@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { saveImages } from '../image/save';
 
 export const command = 'save <images..>';

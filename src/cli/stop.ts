@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { DEFAULT_STOP_TIMEOUT, stopContainer } from '../container/stop';
 import { eachContainer } from './each';
 

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
 import { humanSize, table } from '../format';
 import { diskUsage, UsageRow } from '../system/usage';

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import * as readline from 'node:readline/promises';
 import { humanSize } from '../format';
 import { systemPrune } from '../system/prune';

@@ -1,5 +1,5 @@
 // `tsdocker system df|prune|info`: Docker's management command for the whole installation.
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import type { CommandModule } from './command';
 
 export const command = 'system <command>';
@@ -15,7 +15,7 @@ export function builder(y: Argv): Argv {
   return y
     .example('tsdocker system df', 'disk used by images, containers, volumes')
     .example('tsdocker system prune -f', 'remove stopped containers and dangling images')
-    .demandCommand(1, 'tsdocker system: a subcommand is required (df, prune, info)');
+    .demandCommand(1, `"tsdocker system" requires a subcommand (df, prune, info); see 'tsdocker system --help'`);
 }
 
 export async function handler(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from './parser';
 import { ImageStore } from '../image/store';
 import { parseReference } from '../reference';
 import { TsdockerError } from '../errors';

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { prepareArgv } from '../../src/cli/exec';
+import { trailingCommand } from '../../src/cli/args';
+import { parseCommandLine } from '../../src/cli/main';
 import { execProcess, type ExecOptions } from '../../src/container/exec';
 import type { ContainerRecord } from '../../src/container/types';
 import { CLONE_NEWNS, CLONE_NEWPID } from '../../src/runtime/namespaces';
@@ -12,12 +13,21 @@ import { joinMessages } from '../../src/runtime/exec';
 import { MessageType } from '../../src/runtime/protocol';
 import type { Process, RuntimeSpec } from '../../src/runtime/spec';
 
-test('prepareArgv ends exec\'s own flags at the container name', () => {
-  assert.deepEqual(prepareArgv(['exec', '-it', '-e', 'A=1', 'web', 'ls', '-la']),
-    ['exec', '-it', '-e', 'A=1', 'web', '--', 'ls', '-la']);
-  assert.deepEqual(prepareArgv(['--root', '/r', 'exec', '-u', 'x', '-w=/tmp', 'web', 'sh']),
-    ['--root', '/r', 'exec', '-u', 'x', '-w=/tmp', 'web', '--', 'sh']);
-  assert.deepEqual(prepareArgv(['exec', '-iu', 'student', 'web', 'id']), ['exec', '-iu', 'student', 'web', '--', 'id']);
+test('exec\'s own flags end at the container name; the rest is the command, flags and all', () => {
+  const exec = (...argv: string[]) => parseCommandLine(argv).args;
+  const a = exec('exec', '-it', '-e', 'A=1', 'web', 'ls', '-la');
+  assert.equal(a.container, 'web');
+  assert.deepEqual(trailingCommand(a), ['ls', '-la']);
+  assert.deepEqual([a.interactive, a.tty, a.env], [true, true, 'A=1']);
+
+  const b = exec('--root', '/r', 'exec', '-u', 'x', '-w=/tmp', 'web', 'sh', '-c', 'echo -e hi');
+  assert.deepEqual([b.root, b.user, b.workdir, b.container], ['/r', 'x', '/tmp', 'web']);
+  assert.deepEqual(trailingCommand(b), ['sh', '-c', 'echo -e hi']);
+
+  // A group of shorthands may end in one that takes a value: -iu student is -i -u student.
+  const c = exec('exec', '-iu', 'student', 'web', 'id', '--help');
+  assert.deepEqual([c.interactive, c.user, c.container], [true, 'student', 'web']);
+  assert.deepEqual(trailingCommand(c), ['id', '--help']);
 });
 
 const container: Process = {
