@@ -9,20 +9,20 @@
 //   /etc/hosts           the container's own address; peers by name on user networks (hosts.ts)
 //
 // detachContainer undoes all of it when the container stops, is removed, or is found dead.
+// `--network none` needs only the first step, so the modules of the others (connect.ts and what it
+// uses) are loaded only for a network with a bridge.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hostsFile } from '../container/etcfiles';
 import { containerDir, readRecord } from '../container/record';
 import type { ContainerRecord } from '../container/types';
 import { Undo } from '../container/undo';
-import { TsdockerError } from '../errors';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
-import { connectEndpoint, containerEndpoints, disconnectEndpoint, type Endpoint } from './endpoint';
-import { refreshHosts } from './hosts';
+import type { Endpoint } from './endpoint';
 import { isPinned, netnsPath, pinNetns, unpinNetns } from './netns';
-import { getNetwork, isUserDefined, runDir } from './networks';
-import { allocatePorts, portMap, releasePorts, type PortMap } from './ports';
+import type { PortMap } from './ports';
+
+type Connect = typeof import('./connect');
 
 /** Docker's EndpointSettings, the fields tsdocker fills. */
 export interface EndpointSettings {
@@ -67,11 +67,6 @@ export function hostsPath(id: string, root = stateRoot()): string {
   return path.join(containerDir(id, root), 'hosts');
 }
 
-/** --add-host NAME:host-gateway means the address of the host on the container's network. */
-function extraHosts(rec: ContainerRecord, gateway: string): string[] {
-  return (rec.HostConfig.ExtraHosts ?? []).map((h) => h.replace(/:host-gateway$/, `:${gateway}`));
-}
-
 /** Give the container (its first process is host pid `pid`, not yet running its command) its network. */
 export function attachContainer(rec: ContainerRecord, pid: number, root = stateRoot()): void {
   const mode = rec.HostConfig.NetworkMode;
@@ -84,27 +79,7 @@ export function attachContainer(rec: ContainerRecord, pid: number, root = stateR
     undo.push(`unpin ${netns}`, () => unpinNetns(rec.Id, root));
     settings.SandboxKey = netns;
     if (mode === 'none') return;
-
-    const ports = allocatePorts(rec.HostConfig.PortBindings ?? {}, runDir(), netns);
-    undo.push('release host ports', () => releasePorts(runDir(), ports, netns));
-    const names = Object.keys(settings.Networks);
-    const endpoints: Endpoint[] = [];
-    names.forEach((name, i) => {
-      const net = getNetwork(name, root);
-      if (net.Driver !== 'bridge') throw new TsdockerError(`container cannot be connected to network ${name} together with others`);
-      const ep = connectEndpoint(net, { id: rec.Id, name: rec.Name }, netns, `eth${i}`, i === 0, i === 0 ? ports : [], root);
-      undo.push(`disconnect from ${name}`, () => disconnectEndpoint(ep, root));
-      endpoints.push(ep);
-      settings.Networks[name] = settingsOf(ep, isUserDefined(net) ? [rec.Name, rec.Id.slice(0, 12)] : null);
-    });
-    settings.Ports = portMap(ports, Object.keys(rec.Config.ExposedPorts ?? {}));
-
-    const primary = endpoints[0];
-    const file = hostsPath(rec.Id, root);
-    fs.writeFileSync(file, hostsFile(rec.Config.Hostname, mode, undefined, {
-      extraHosts: extraHosts(rec, primary?.Gateway ?? ''), address: primary?.IPv4Address.split('/')[0],
-    }));
-    refreshHosts((id) => hostsPath(id, root), [], root);
+    (require('./connect') as Connect).connectNetworks(rec, settings, netns, undo, root);
     undo.clear();
   } catch (err) {
     undo.run();
@@ -117,20 +92,12 @@ export function attachContainer(rec: ContainerRecord, pid: number, root = stateR
  *  finish the job; the first failure is thrown after the others were tried. */
 export function detachContainer(rec: ContainerRecord, root = stateRoot()): void {
   const netns = netnsPath(rec.Id, root);
-  let failure: unknown;
-  const endpoints = containerEndpoints(rec.Id, root);
-  for (const ep of endpoints) {
-    try {
-      disconnectEndpoint(ep, root);
-      releasePorts(runDir(), ep.Ports, netns);
-    } catch (err) {
-      failure ??= err;
-    }
-  }
+  // A `none` container never has endpoints: `network connect` refuses it.
+  const { count, failure } = rec.HostConfig.NetworkMode === 'none' ? { count: 0, failure: undefined }
+    : (require('./connect') as Connect).disconnectNetworks(rec.Id, netns, root);
   if (failure === undefined) {
     if (isPinned(netns) || fs.existsSync(netns)) unpinNetns(rec.Id, root);
   }
-  if (endpoints.length > 0) refreshHosts((id) => hostsPath(id, root), [rec.Id], root);
   if (rec.NetworkSettings) {
     // Another tsdocker may have connected or disconnected networks while this one ran.
     const onDisk = readRecord(rec.Id, root)?.NetworkSettings?.Networks ?? rec.NetworkSettings.Networks;
@@ -138,5 +105,5 @@ export function detachContainer(rec: ContainerRecord, root = stateRoot()): void 
       Networks: Object.fromEntries(Object.keys(onDisk).map((n) => [n, blankEndpoint()])) };
   }
   if (failure !== undefined) throw failure;
-  if (endpoints.length > 0) trace('network', `container ${rec.Id.slice(0, 12)}: network removed`);
+  if (count > 0) trace('network', `container ${rec.Id.slice(0, 12)}: network removed`);
 }

@@ -3,7 +3,7 @@
 //
 //   bridge     makes a veth pair, moves one end into the container's namespace as eth0 (or eth1..),
 //              plugs the other into the network's bridge; asks host-local for an address and sets
-//              it with the routes; adds the iptables MASQUERADE rule for outbound traffic
+//              it with the routes (outbound NAT is one rule per network, masquerade.ts)
 //   portmap    (with -p) iptables DNAT rules from host ports to the container's address, also for
 //              127.0.0.1 (it sets route_localnet on the bridge, as Docker does)
 //
@@ -19,6 +19,7 @@ import { stateRoot } from '../root';
 import { trace, tracing } from '../trace';
 import { ensureBridge } from './bridge';
 import { CNI_VERSION, execPlugin, type CniResult, type PluginConf } from './cni';
+import { ruleText } from './masquerade';
 import { isPinned } from './netns';
 import { bridgeDevice, cniName, networksDir, runDir, type NetworkRecord } from './networks';
 import type { PortMapping } from './ports';
@@ -84,7 +85,7 @@ function pluginChain(net: NetworkRecord, primary: boolean, ports: PortMapping[])
   const { Subnet, Gateway } = net.IPAM.Config[0];
   const name = cniName(net);
   const chain: PluginConf[] = [{
-    cniVersion: CNI_VERSION, name, type: 'bridge', bridge: bridgeDevice(net), isGateway: true, ipMasq: true,
+    cniVersion: CNI_VERSION, name, type: 'bridge', bridge: bridgeDevice(net), isGateway: true, ipMasq: false,
     hairpinMode: true,
     ipam: {
       type: 'host-local', dataDir: path.join(runDir(), 'ipam'),
@@ -134,6 +135,10 @@ export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, 
     Ports: ports, Netns: netns, Plugins: chain, Result: res,
   };
   traceResult(ep);
+  if (tracing()) {
+    trace('iptables', `-A POSTROUTING ${ruleText(bridgeDevice(net), net.IPAM.Config[0].Subnet)} ` +
+      `(network ${net.Name}: outbound NAT for all of its containers, added with its bridge)`);
+  }
   const file = endpointFile(net.Id, c.id, root);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, JSON.stringify(ep, null, 2) + '\n', { mode: 0o600 });

@@ -55,7 +55,8 @@ export function converse(helper: ChildProcess, messages: ToHelper[], h: SessionH
 
     // Closing fd 3 is how the helper learns that Node has gone; keep it open until the helper exits.
     toHelper.on('error', () => {});
-    for (const m of messages) toHelper.write(encode(m));
+    // One write for the whole configuration: one system call rather than one per message.
+    toHelper.write(Buffer.concat(messages.map(encode)));
 
     fromHelper.on('data', (chunk: Buffer) => {
       let received;

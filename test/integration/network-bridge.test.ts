@@ -99,10 +99,11 @@ describe('network: bridge, none, host, container, ports', { skip, concurrency: f
   });
 
   test('--trace shows the veth pair, the address, the route and the iptables rules', () => {
-    const r = tsdockerSync(e, ['--trace', 'run', '--rm', e.image, 'true']);
+    const r = tsdockerSync(e, ['--trace', 'run', '--rm', '-p', '80', e.image, 'true']);
     assert.equal(r.status, 0, r.stderr);
     for (const step of [/cni: ADD \S+\/bridge/, /network: veth pair veth\w+ \(on \S+\) <-> eth0/, /network: address \d+\.\d+\.\d+\.\d+\/\d+ on eth0/,
-      /network: route 0\.0\.0\.0\/0/, /iptables: -A POSTROUTING .* -j CNI-/, /MASQUERADE/, /cni: DEL \S+\/bridge/]) {
+      /network: route 0\.0\.0\.0\/0/, /iptables: -A POSTROUTING -s \S+ ! -o \S+ .*-j MASQUERADE/, /iptables: .*-j DNAT/,
+      /cni: DEL \S+\/bridge/]) {
       assert.match(r.stderr, step);
     }
   });

@@ -1,0 +1,58 @@
+// The part of attach.ts for networks with a bridge (the default `bridge` and user networks):
+// host ports, one endpoint per network (CNI bridge + portmap, endpoint.ts), and /etc/hosts.
+import * as fs from 'node:fs';
+import { hostsFile } from '../container/etcfiles';
+import type { ContainerRecord } from '../container/types';
+import type { Undo } from '../container/undo';
+import { TsdockerError } from '../errors';
+import { hostsPath, settingsOf, type NetworkSettings } from './attach';
+import { connectEndpoint, containerEndpoints, disconnectEndpoint, type Endpoint } from './endpoint';
+import { refreshHosts } from './hosts';
+import { getNetwork, isUserDefined, runDir } from './networks';
+import { allocatePorts, portMap, releasePorts } from './ports';
+
+/** --add-host NAME:host-gateway means the address of the host on the container's network. */
+function extraHosts(rec: ContainerRecord, gateway: string): string[] {
+  return (rec.HostConfig.ExtraHosts ?? []).map((h) => h.replace(/:host-gateway$/, `:${gateway}`));
+}
+
+/** Ports, then each network in turn (the first gives the default route), then /etc/hosts; each
+ *  step's undo goes on `undo`, which attachContainer runs if a later step fails. */
+export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings, netns: string, undo: Undo,
+  root: string): void {
+  const ports = allocatePorts(rec.HostConfig.PortBindings ?? {}, runDir(), netns);
+  undo.push('release host ports', () => releasePorts(runDir(), ports, netns));
+  const endpoints: Endpoint[] = [];
+  Object.keys(settings.Networks).forEach((name, i) => {
+    const net = getNetwork(name, root);
+    if (net.Driver !== 'bridge') throw new TsdockerError(`container cannot be connected to network ${name} together with others`);
+    const ep = connectEndpoint(net, { id: rec.Id, name: rec.Name }, netns, `eth${i}`, i === 0, i === 0 ? ports : [], root);
+    undo.push(`disconnect from ${name}`, () => disconnectEndpoint(ep, root));
+    endpoints.push(ep);
+    settings.Networks[name] = settingsOf(ep, isUserDefined(net) ? [rec.Name, rec.Id.slice(0, 12)] : null);
+  });
+  settings.Ports = portMap(ports, Object.keys(rec.Config.ExposedPorts ?? {}));
+
+  const primary = endpoints[0];
+  fs.writeFileSync(hostsPath(rec.Id, root), hostsFile(rec.Config.Hostname, rec.HostConfig.NetworkMode, undefined, {
+    extraHosts: extraHosts(rec, primary?.Gateway ?? ''), address: primary?.IPv4Address.split('/')[0],
+  }));
+  refreshHosts((id) => hostsPath(id, root), [], root);
+}
+
+/** DEL every endpoint of the container and release its ports; tries them all and returns the
+ *  first failure rather than throwing it, so detachContainer can decide what to keep. */
+export function disconnectNetworks(id: string, netns: string, root: string): { count: number; failure: unknown } {
+  let failure: unknown;
+  const endpoints = containerEndpoints(id, root);
+  for (const ep of endpoints) {
+    try {
+      disconnectEndpoint(ep, root);
+      releasePorts(runDir(), ep.Ports, netns);
+    } catch (err) {
+      failure ??= err;
+    }
+  }
+  if (endpoints.length > 0) refreshHosts((hid) => hostsPath(hid, root), [id], root);
+  return { count: endpoints.length, failure };
+}
