@@ -3,14 +3,14 @@
 // is complete, by rename(2), which is atomic within one filesystem.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
+import { randomHex } from './random';
 import { stateRoot } from './root';
 
 /** A fresh, unique name under <root>/tmp for work in progress (same filesystem as the stores). */
 export function tempPath(label: string, root = stateRoot()): string {
   const dir = path.join(root, 'tmp');
   fs.mkdirSync(dir, { recursive: true });
-  return path.join(dir, `${label}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  return path.join(dir, `${label}-${process.pid}-${randomHex(4)}`);
 }
 
 /** Write a file so readers see either the old content or the new, never a part. */

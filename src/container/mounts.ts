@@ -4,9 +4,9 @@
 //   -v /ctr                  anonymous volume (a random 64-hex name, removed by rm -v and --rm)
 //   --tmpfs /ctr[:opts]      tmpfs, noexec,nosuid,nodev unless the options say otherwise
 // Parsing is pure; creating directories and volumes happens in lifecycle.ts.
-import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
+import { randomHex } from '../random';
 
 /** One mount as `docker inspect` shows it under "Mounts". */
 export interface MountPoint {
@@ -35,7 +35,7 @@ export function isVolumeName(name: string): boolean {
 }
 
 export function anonymousVolumeName(): string {
-  return crypto.randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 function destination(spec: string, dest: string): string {

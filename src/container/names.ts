@@ -1,8 +1,8 @@
 // Container names. Without --name a container gets a random "adjective_scientist" name, as Docker's
 // pkg/namesgenerator makes them (a selection of its lists); --name must match Docker's
 // RestrictedNameChars and be unused.
-import * as crypto from 'node:crypto';
 import { TsdockerError } from '../errors';
+import { randomInt } from '../random';
 
 const LEFT = [
   'admiring', 'adoring', 'affectionate', 'agitated', 'amazing', 'angry', 'awesome', 'beautiful',
@@ -39,14 +39,14 @@ const RIGHT = [
   'williams', 'wilson', 'wing', 'wozniak', 'wright', 'wu', 'yalow', 'yonath',
 ];
 
-const pick = <T>(list: T[]): T => list[crypto.randomInt(list.length)];
+const pick = <T>(list: T[]): T => list[randomInt(list.length)];
 
 /** "focused_turing"; on a retry a digit is appended ("focused_turing3"), as Docker does. */
 export function randomName(retry = 0): string {
   for (;;) {
     const name = `${pick(LEFT)}_${pick(RIGHT)}`;
     if (name === 'boring_wozniak') continue; // Steve Wozniak is not boring (namesgenerator.go)
-    return retry > 0 ? `${name}${crypto.randomInt(10)}` : name;
+    return retry > 0 ? `${name}${randomInt(10)}` : name;
   }
 }
 

@@ -10,10 +10,10 @@
 //
 // state.json is replaced by rename(2), so a reader (or a tsdocker killed mid-write) only ever sees
 // a whole record.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
+import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import type { ContainerRecord } from './types';
 
@@ -32,7 +32,7 @@ function namesDir(root: string): string {
 }
 
 export function newContainerId(): string {
-  return crypto.randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 export function readRecord(id: string, root = stateRoot()): ContainerRecord | undefined {
@@ -49,7 +49,7 @@ export function readRecord(id: string, root = stateRoot()): ContainerRecord | un
  *  tsdocker removed it meanwhile): the directory is never recreated by a late writer. */
 export function writeRecord(rec: ContainerRecord, root = stateRoot()): boolean {
   const dir = containerDir(rec.Id, root);
-  const tmp = path.join(dir, `.state.json.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
+  const tmp = path.join(dir, `.state.json.${process.pid}.${randomHex(4)}`);
   try {
     fs.writeFileSync(tmp, JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
     fs.renameSync(tmp, path.join(dir, 'state.json'));

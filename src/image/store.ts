@@ -14,11 +14,11 @@
 // so a pull killed at any moment leaves nothing half-made that another command could see.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
 import { stateRoot } from '../root';
 import { TsdockerError } from '../errors';
 import { trace } from '../trace';
 import { readJson, removeTree, tempPath, writeFileAtomic } from '../fsutil';
+import { randomHex } from '../random';
 import { parseReference, repositoryName, Reference } from '../reference';
 import { ImageConfig, parseImageConfig } from './image-config';
 
@@ -64,13 +64,19 @@ export function hexOf(digest: string): string {
   return digest.replace(/^sha256:/, '');
 }
 
+/** node:crypto is loaded on first use: a one-layer image (busybox) is run without it (random.ts). */
+function sha256(data: string | Buffer): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(data).digest('hex');
+}
+
 /** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)) (image-spec config.md). */
 export function chainIds(diffIds: string[]): string[] {
   const out: string[] = [];
   for (const diffId of diffIds) {
     const prev = out[out.length - 1];
     out.push(prev === undefined ? diffId
-      : 'sha256:' + crypto.createHash('sha256').update(`${prev} ${diffId}`).digest('hex'));
+      : 'sha256:' + sha256(`${prev} ${diffId}`));
   }
   return out;
 }
@@ -92,7 +98,7 @@ export class ImageStore {
 
   /** Store a blob under its digest, checking that it is what the digest says. */
   putBlob(digest: string, data: Buffer): void {
-    const got = 'sha256:' + crypto.createHash('sha256').update(data).digest('hex');
+    const got = 'sha256:' + sha256(data);
     if (got !== digest) throw new TsdockerError(`blob digest mismatch: expected ${digest}, got ${got}`);
     if (!fs.existsSync(this.blobPath(digest))) writeFileAtomic(this.blobPath(digest), data, this.stateRoot);
   }
@@ -132,7 +138,7 @@ export class ImageStore {
    * of one image at once), ours is thrown away: both pulls still succeed with one copy on disk.
    */
   commitLayer(work: { dir: string }, rec: Omit<LayerRecord, 'link'>): LayerRecord {
-    const link = crypto.randomBytes(13).toString('hex').toUpperCase(); // 26 characters, as overlay2's
+    const link = randomHex(13).toUpperCase(); // 26 characters, as overlay2's
     const full: LayerRecord = { ...rec, link };
     fs.writeFileSync(path.join(work.dir, 'layer.json'), JSON.stringify(full, null, 2) + '\n');
     // The short link is made first, pointing at where the layer is about to appear: if we are

@@ -10,11 +10,11 @@
 // The endpoint, with the exact plugin configurations and result, is kept in
 // <root>/networks/endpoints/<network id>/<container id>.json: DEL must be given the same
 // configuration and the ADD result, in reverse order, to remove exactly what ADD made.
-import * as crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { wrap } from '../errors';
+import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import { trace, tracing } from '../trace';
 import { ensureBridge } from './bridge';
@@ -130,7 +130,7 @@ export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, 
   const addr = res.ips?.find((i) => i.interface === eth) ?? res.ips?.[0];
   const ep: Endpoint = {
     NetworkID: net.Id, NetworkName: net.Name, ContainerID: c.id, ContainerName: c.name,
-    EndpointID: crypto.randomBytes(32).toString('hex'), IfName: ifName,
+    EndpointID: randomHex(32), IfName: ifName,
     MacAddress: res.interfaces?.[eth]?.mac ?? '', IPv4Address: addr?.address ?? '', Gateway: addr?.gateway ?? '',
     Ports: ports, Netns: netns, Plugins: chain, Result: res,
   };

@@ -6,11 +6,11 @@
 //
 // State that must not outlive a reboot (like the bridges themselves) lives under /run/tsdocker:
 // host-local's address leases, host port claims, and the lock for choosing subnets.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
 import { tempPath } from '../fsutil';
+import { randomHex } from '../random';
 import { stateRoot } from '../root';
 
 export interface IpamConfig { Subnet: string; Gateway: string }
@@ -63,7 +63,7 @@ export function isUserDefined(net: NetworkRecord): boolean {
 
 function newRecord(name: string, driver: NetworkRecord['Driver'], config: IpamConfig[], options: Record<string, string>): NetworkRecord {
   return {
-    Name: name, Id: crypto.randomBytes(32).toString('hex'), Created: new Date().toISOString(), Scope: 'local',
+    Name: name, Id: randomHex(32), Created: new Date().toISOString(), Scope: 'local',
     Driver: driver, EnableIPv6: false, IPAM: { Driver: 'default', Options: {}, Config: config },
     Internal: false, Attachable: false, Ingress: false, Options: options, Labels: {},
   };
