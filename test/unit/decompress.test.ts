@@ -7,7 +7,6 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { checkMagic, compressionOf, decompressor, ZstdBlockSplitter } from '../../src/image/decompress';
 import { DigestStream, digestAlgorithm } from '../../src/image/digest';
-import { makedev } from '../../src/sys/libc';
 
 function zstd(data: Buffer, ...args: string[]): Buffer {
   const result = spawnSync('zstd', ['-q', '-c', ...args], { input: data, maxBuffer: 1 << 30 });
@@ -82,8 +81,3 @@ test('digests', async () => {
   assert.throws(() => digestAlgorithm('md5:' + 'a'.repeat(32)), /malformed digest/);
 });
 
-test('makedev matches glibc', () => {
-  assert.equal(makedev(1, 3), 0x103n);
-  assert.equal(makedev(8, 0), 0x800n);
-  assert.equal(makedev(4095, 0x12345), 0x123fff45n); // as stat(1) showed for mknod b 4095 0x12345
-});

@@ -1,0 +1,212 @@
+/* tsdocker-sys.node: the few system calls Node's own fs lacks, for the Node side of tsdocker
+ * (src/sys/libc.ts is its only user). A Node-API addon (node_api.h, ABI-stable across Node
+ * versions), loaded in-process like any .node file: mount(2) and umount2(2) for the overlay root
+ * filesystem and the network namespace pin, mknod(2) for device nodes and overlay whiteouts, and the
+ * l*xattr(2) calls that must not follow symlinks (image layers, overlay's opaque directories).
+ *
+ * Nothing here changes namespaces or threads: that is tsdocker-runtime's job, in its own process.
+ * Each call returns what the system call returned, or -errno; libc.ts turns -errno into an error
+ * naming the call and the path. Before this addon, tsdocker called libc through the koffi FFI,
+ * whose loading cost about 12 ms of every `tsdocker run` (README, dependencies). */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#define MAX_ARGS 5
+
+struct args {
+	size_t n;
+	napi_value v[MAX_ARGS];
+	char *s[MAX_ARGS]; /* string arguments, malloc'd; NULL for null or undefined */
+};
+
+static void free_args(struct args *a)
+{
+	for (size_t i = 0; i < MAX_ARGS; i++)
+		free(a->s[i]);
+}
+
+/* Read the call's arguments; `strings` says which are strings (bit i for argument i). */
+static int get_args(napi_env env, napi_callback_info info, struct args *a, unsigned strings)
+{
+	*a = (struct args){ .n = MAX_ARGS };
+	if (napi_get_cb_info(env, info, &a->n, a->v, NULL, NULL) != napi_ok)
+		return -1;
+	for (size_t i = 0; i < a->n; i++) {
+		if (!(strings & (1u << i)))
+			continue;
+		napi_valuetype t;
+		napi_typeof(env, a->v[i], &t);
+		if (t == napi_null || t == napi_undefined)
+			continue;
+		size_t len;
+		if (napi_get_value_string_utf8(env, a->v[i], NULL, 0, &len) != napi_ok) {
+			napi_throw_type_error(env, NULL, "expected a string");
+			free_args(a);
+			return -1;
+		}
+		a->s[i] = malloc(len + 1);
+		if (!a->s[i]) {
+			napi_throw_error(env, NULL, "out of memory");
+			free_args(a);
+			return -1;
+		}
+		napi_get_value_string_utf8(env, a->v[i], a->s[i], len + 1, &len);
+	}
+	return 0;
+}
+
+static uint32_t number(napi_env env, struct args *a, size_t i)
+{
+	uint32_t n = 0;
+	if (i < a->n)
+		napi_get_value_uint32(env, a->v[i], &n);
+	return n;
+}
+
+/* The system call's result, or -errno when it failed. */
+static napi_value result(napi_env env, long r)
+{
+	napi_value v;
+	napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &v);
+	return v;
+}
+
+/* mount(source, target, fstype, flags, data): mount(2); source, fstype and data may be null. */
+static napi_value js_mount(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1 | 2 | 4 | 16) < 0)
+		return NULL;
+	napi_value v = result(env, mount(a.s[0], a.s[1], a.s[2], number(env, &a, 3), a.s[4]));
+	free_args(&a);
+	return v;
+}
+
+/* umount2(target, flags): umount2(2). */
+static napi_value js_umount2(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = result(env, umount2(a.s[0], (int)number(env, &a, 1)));
+	free_args(&a);
+	return v;
+}
+
+/* mknod(path, mode, major, minor): mknod(2); mode holds the file type and permissions. */
+static napi_value js_mknod(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = result(env, mknod(a.s[0], number(env, &a, 1), makedev(number(env, &a, 2), number(env, &a, 3))));
+	free_args(&a);
+	return v;
+}
+
+/* lsetxattr(path, name, buffer, flags): lsetxattr(2), on a symlink itself. */
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1 | 2) < 0)
+		return NULL;
+	void *data = NULL;
+	size_t size = 0;
+	if (napi_get_buffer_info(env, a.v[2], &data, &size) != napi_ok) {
+		free_args(&a);
+		napi_throw_type_error(env, NULL, "expected a Buffer");
+		return NULL;
+	}
+	napi_value v = result(env, lsetxattr(a.s[0], a.s[1], data, size, (int)number(env, &a, 3)));
+	free_args(&a);
+	return v;
+}
+
+/* lremovexattr(path, name): lremovexattr(2). */
+static napi_value js_lremovexattr(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1 | 2) < 0)
+		return NULL;
+	napi_value v = result(env, lremovexattr(a.s[0], a.s[1]));
+	free_args(&a);
+	return v;
+}
+
+/* Ask for the size, then the value; again if it grew in between (ERANGE), as getfattr(1) does.
+ * `name` NULL lists the names (llistxattr) instead of reading one value (lgetxattr). Returns a
+ * Buffer, or -errno as a number. */
+static napi_value read_xattr(napi_env env, const char *path, const char *name)
+{
+	for (;;) {
+		ssize_t size = name ? lgetxattr(path, name, NULL, 0) : llistxattr(path, NULL, 0);
+		if (size < 0)
+			return result(env, -1);
+		char *buf = malloc(size ? size : 1);
+		if (!buf) {
+			napi_throw_error(env, NULL, "out of memory");
+			return NULL;
+		}
+		ssize_t got = name ? lgetxattr(path, name, buf, size) : llistxattr(path, buf, size);
+		if (got < 0) {
+			int e = errno;
+			free(buf);
+			if (e == ERANGE)
+				continue;
+			errno = e;
+			return result(env, -1);
+		}
+		napi_value v;
+		napi_create_buffer_copy(env, got, buf, NULL, &v);
+		free(buf);
+		return v;
+	}
+}
+
+/* lgetxattr(path, name): the value as a Buffer, or -errno (-ENODATA when it is not set). */
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1 | 2) < 0)
+		return NULL;
+	napi_value v = read_xattr(env, a.s[0], a.s[1]);
+	free_args(&a);
+	return v;
+}
+
+/* llistxattr(path): the names, each ended by a NUL, as a Buffer, or -errno. */
+static napi_value js_llistxattr(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = read_xattr(env, a.s[0], NULL);
+	free_args(&a);
+	return v;
+}
+
+NAPI_MODULE_INIT()
+{
+	static const struct {
+		const char *name;
+		napi_callback fn;
+	} calls[] = {
+		{ "mount", js_mount },         { "umount2", js_umount2 },
+		{ "mknod", js_mknod },         { "lsetxattr", js_lsetxattr },
+		{ "lgetxattr", js_lgetxattr }, { "llistxattr", js_llistxattr },
+		{ "lremovexattr", js_lremovexattr },
+	};
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		napi_value f;
+		napi_create_function(env, calls[i].name, NAPI_AUTO_LENGTH, calls[i].fn, NULL, &f);
+		napi_set_named_property(env, exports, calls[i].name, f);
+	}
+	return exports;
+}
