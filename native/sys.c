@@ -2,7 +2,8 @@
  * (src/sys/libc.ts is its only user). A Node-API addon (node_api.h, ABI-stable across Node
  * versions), loaded in-process like any .node file: mount(2) and umount2(2) for the overlay root
  * filesystem and the network namespace pin, mknod(2) for device nodes and overlay whiteouts, and the
- * l*xattr(2) calls that must not follow symlinks (image layers, overlay's opaque directories).
+ * l*xattr(2) calls that must not follow symlinks (image layers, overlay's opaque directories), and
+ * _exit(2) for leaving without Node's teardown.
  *
  * Nothing here changes namespaces or threads: that is tsdocker-runtime's job, in its own process.
  * Each call returns what the system call returned, or -errno; libc.ts turns -errno into an error
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #define MAX_ARGS 5
 
@@ -192,6 +194,16 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info)
 	return v;
 }
 
+/* exit(status): _exit(2), at once: no exit handlers, no teardown of Node's VM (see exitNow in
+ * src/sys/libc.ts for when that is safe). */
+static napi_value js_exit(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 0) < 0)
+		return NULL;
+	_exit((int)number(env, &a, 0));
+}
+
 NAPI_MODULE_INIT()
 {
 	static const struct {
@@ -201,7 +213,7 @@ NAPI_MODULE_INIT()
 		{ "mount", js_mount },         { "umount2", js_umount2 },
 		{ "mknod", js_mknod },         { "lsetxattr", js_lsetxattr },
 		{ "lgetxattr", js_lgetxattr }, { "llistxattr", js_llistxattr },
-		{ "lremovexattr", js_lremovexattr },
+		{ "lremovexattr", js_lremovexattr }, { "exit", js_exit },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

@@ -2,6 +2,7 @@
 // runs `true` should not wait for the CLI), so only the module of the command being run is loaded,
 // with the small parser (parser.ts); the table below is all that `tsdocker --help` needs, and the
 // help screen's module (help.ts) and the "did you mean" search (suggest.ts) load only when used.
+import { isatty } from 'node:tty';
 import { TsdockerError, EXIT_TSDOCKER } from '../errors';
 import { setRoot } from '../root';
 import { setTrace } from '../trace';
@@ -111,4 +112,22 @@ export function reportError(err: unknown): number {
   }
   process.stderr.write(`tsdocker: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
   return EXIT_TSDOCKER;
+}
+
+/**
+ * End the process with `status` once main() is done. When Node has nothing left to do (its event
+ * loop is empty: no child, socket, timer or file write in flight), leave at once with _exit(2)
+ * instead of letting Node take its VM apart, which frees the heap and joins its threads (about
+ * 12 ms of every `tsdocker run` here) for memory the kernel frees anyway. Writes to stdout and
+ * stderr are synchronous for files and pipes on Linux, so nothing written is lost. On a terminal,
+ * exit as usual: Node restores the terminal's settings on its way out.
+ */
+export function exit(status: number): void {
+  process.exitCode = status;
+  if ([0, 1, 2].some((fd) => isatty(fd))) return;
+  process.once('beforeExit', () => {
+    if (process.getActiveResourcesInfo().length > 0) return;
+    const { exitNow } = require('../sys/libc') as typeof import('../sys/libc');
+    exitNow(Number(process.exitCode ?? status));
+  });
 }

@@ -21,6 +21,7 @@ interface Sys {
   lremovexattr(path: string, name: string): number;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): number;
   umount2(target: string, flags: number): number;
+  exit(status: number): never;
 }
 
 let sys: Sys | undefined;
@@ -110,4 +111,9 @@ export const MNT_DETACH = 2;
 /** umount2(2). MNT_DETACH detaches now and cleans up when the mount is no longer busy. */
 export function umount2(target: string, flags = 0): void {
   check(load().umount2(target, flags), 'umount', target);
+}
+
+/** _exit(2): end the process now, without Node's exit handlers or the teardown of its VM. */
+export function exitNow(status: number): never {
+  return load().exit(status);
 }
