@@ -7,6 +7,7 @@
 //
 // Node never calls clone, setns, mount or pivot_root itself: it runs several threads, and those
 // calls need a single-threaded process (docs/runtime.md).
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND } from '../errors';
@@ -62,18 +63,27 @@ export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
   const spec = readSpec(opts.bundle);
   validateSpec(spec);
   const messages = translate(spec, { bundle: path.resolve(opts.bundle), stdin: opts.stdin });
-  // validateSpec has checked what the cgroups module's narrower types require (device rule types).
-  const cgroup = createCgroup(opts.id, spec.linux?.resources as CgroupResources | undefined);
+  // The helper starts first: its exec and its sealed copy of itself (native/main.c) run while Node
+  // makes the cgroup. It waits for the configuration; killed now, it never clones anything.
+  const helper = spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
+  opts.onSpawn?.(helper);
+  let cgroup: Cgroup;
   try {
-    return await supervise(opts, messages, cgroup);
+    // validateSpec has checked what the cgroups module's narrower types require (device rule types).
+    cgroup = createCgroup(opts.id, spec.linux?.resources as CgroupResources | undefined);
+  } catch (err) {
+    helper.on('error', () => {}); // the cgroup's error is the one to report
+    helper.kill('SIGKILL');
+    throw err;
+  }
+  try {
+    return await supervise(opts, helper, messages, cgroup);
   } finally {
     cgroup.remove();
   }
 }
 
-async function supervise(opts: StartOptions, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
-  const helper = spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
-  opts.onSpawn?.(helper);
+async function supervise(opts: StartOptions, helper: ChildProcess, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
   const exit = await converse(helper, messages, {
     onPid(pid) {
       trace('runtime', `container process is host pid ${pid}; add it to its cgroup, then release it`);
