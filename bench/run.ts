@@ -2,11 +2,31 @@
 // registry) and against a bare `node -e 0`, alternating; medians and ratios.
 //   node dist/bench/run.js [runs]
 // Targets (issue 3): at most 0.6x podman's time, and at most 40 ms above `node -e 0`.
+// For scale it also times runc alone on a plain bundle: the runtime step by itself.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startRegistry } from '../test/support/registry';
 import { pushFixture } from '../test/support/fixtures';
 import { TSDOCKER, median, report, setUpPodman, tempDir, timed } from './common';
+
+/** A bundle for runc alone: the pulled busybox layer copied as a read-only rootfs and `runc spec`'s
+ *  defaults (new namespaces, network with lo only), running `true`. No image store, no overlay. */
+function runcBundle(root: string): string {
+  const dir = tempDir('runc');
+  const layers = path.join(root, 'image', 'layers');
+  const layer = fs.readdirSync(layers).find((l) => fs.existsSync(path.join(layers, l, 'diff')));
+  if (!layer) throw new Error(`no layer in ${layers}`);
+  spawnSync('cp', ['-a', path.join(layers, layer, 'diff'), path.join(dir, 'rootfs')]);
+  if (spawnSync('runc', ['spec'], { cwd: dir }).status !== 0) throw new Error('runc spec failed');
+  const file = path.join(dir, 'config.json');
+  const conf = JSON.parse(fs.readFileSync(file, 'utf8'));
+  conf.process.terminal = false;
+  conf.process.args = ['true'];
+  conf.root.readonly = true;
+  fs.writeFileSync(file, JSON.stringify(conf));
+  return dir;
+}
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 20);
@@ -14,6 +34,7 @@ async function main(): Promise<void> {
   const reg = await startRegistry({ auth: 'none' });
   const root = tempDir('root');
   const proot = tempDir('podman');
+  let bundle = '';
   const podman = ['podman', '--root', `${proot}/root`, '--runroot', `${proot}/run`, '--storage-driver', 'overlay'];
   try {
     await pushFixture(reg, 'busybox', 'busybox:latest');
@@ -22,11 +43,13 @@ async function main(): Promise<void> {
     const env = { ...process.env, TSDOCKER_CONFIG: `${root}/config.json` };
     timed([TSDOCKER, '--root', root, 'pull', '-q', image], env);
     timed([...podman, 'pull', '-q', '--tls-verify=false', image]);
+    bundle = runcBundle(root);
 
     // Both with their default network (a bridge, set up by CNI plugins for both) and with none.
     const modes: Array<[string, string[]]> = [['default network', []], ['--network none', ['--network', 'none']]];
     const rows: Array<[string, string]> = [['runs', String(runs)]];
     const bare: number[] = [];
+    const runc: number[] = [];
     for (const [label, flags] of modes) {
       const ours: number[] = [];
       const theirs: number[] = [];
@@ -34,6 +57,7 @@ async function main(): Promise<void> {
         ours.push(timed([TSDOCKER, '--root', root, 'run', '--rm', ...flags, image, 'true'], env).ms);
         theirs.push(timed([...podman, 'run', '--rm', ...flags, image, 'true']).ms);
         bare.push(timed([process.execPath, '-e', '0']).ms);
+        runc.push(timed(['runc', 'run', '--bundle', bundle, `tsdocker-bench-${process.pid}-${label.length}-${i}`]).ms);
       }
       const [t, p] = [median(ours), median(theirs)];
       rows.push([`tsdocker run --rm true (${label})`, `${t.toFixed(0)} ms`],
@@ -41,12 +65,14 @@ async function main(): Promise<void> {
         [`ratio tsdocker/podman (${label})`, (t / p).toFixed(2)],
         [`tsdocker - node -e 0 (${label})`, `${(t - median(bare)).toFixed(0)} ms`]);
     }
-    rows.push(['node -e 0', `${median(bare).toFixed(0)} ms`]);
+    rows.push(['node -e 0', `${median(bare).toFixed(0)} ms`],
+      ['runc run, a plain bundle (no image, no overlay)', `${median(runc).toFixed(0)} ms`]);
     report(rows);
   } finally {
     spawnSync(podman[0], [...podman.slice(1), 'rm', '-af']);
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(proot, { recursive: true, force: true });
+    if (bundle) fs.rmSync(bundle, { recursive: true, force: true });
     await reg.stop();
   }
 }
