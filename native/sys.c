@@ -2,7 +2,8 @@
  * (src/sys/libc.ts is its only user). A Node-API addon (node_api.h, ABI-stable across Node
  * versions), loaded in-process like any .node file: mount(2) and umount2(2) for the overlay root
  * filesystem and the network namespace pin, mknod(2) for device nodes and overlay whiteouts, and the
- * l*xattr(2) calls that must not follow symlinks (image layers, overlay's opaque directories), and
+ * l*xattr(2) calls that must not follow symlinks (image layers, overlay's opaque directories),
+ * bpf(2) to attach the device filter of a cgroup v2 (src/runtime/cgroups/devicefilter.ts), and
  * _exit(2) for leaving without Node's teardown.
  *
  * Nothing here changes namespaces or threads: that is tsdocker-runtime's job, in its own process.
@@ -13,9 +14,14 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -194,6 +200,148 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info)
 	return v;
 }
 
+static long bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof *attr);
+}
+
+/* The failure of attachDeviceFilter: { step, errno, log }, log only for a refused program. */
+static napi_value bpf_failure(napi_env env, const char *step, int err, const char *log)
+{
+	napi_value o, v;
+	napi_create_object(env, &o);
+	napi_create_string_utf8(env, step, NAPI_AUTO_LENGTH, &v);
+	napi_set_named_property(env, o, "step", v);
+	napi_create_int32(env, err, &v);
+	napi_set_named_property(env, o, "errno", v);
+	if (log && *log) {
+		napi_create_string_utf8(env, log, NAPI_AUTO_LENGTH, &v);
+		napi_set_named_property(env, o, "log", v);
+	}
+	return o;
+}
+
+#define MAX_OLD_PROGS 64
+
+/* Load `count` instructions as a BPF_PROG_TYPE_CGROUP_DEVICE program and attach it to the cgroup
+ * directory `dir`, in place of the device programs attached there before (so an update replaces
+ * the rules rather than adding to them): list them, attach the new one, detach the old ones, as
+ * runc does (ebpf_linux.go, LoadAttachCgroupDeviceFilter). The cgroup holds the program from then
+ * on; it is freed when the cgroup is removed. Returns 0, or { step, errno[, log] }. */
+static napi_value attach_device_filter(napi_env env, const char *dir, const struct bpf_insn *insns, size_t count)
+{
+	const char *step = "open";
+	char *log = NULL;
+	int err = 0, prog = -1;
+	__u32 old[MAX_OLD_PROGS];
+	__u32 nold = 0;
+	union bpf_attr attr;
+
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		err = errno;
+		goto out;
+	}
+
+	step = "BPF_PROG_QUERY";
+	memset(&attr, 0, sizeof attr);
+	attr.query.target_fd = dirfd;
+	attr.query.attach_type = BPF_CGROUP_DEVICE;
+	attr.query.prog_ids = (uintptr_t)old;
+	attr.query.prog_cnt = MAX_OLD_PROGS;
+	if (bpf(BPF_PROG_QUERY, &attr) < 0) {
+		err = errno;
+		goto out;
+	}
+	nold = attr.query.prog_cnt;
+
+	/* The license only matters for helpers that are GPL-only; this program calls none. */
+	step = "BPF_PROG_LOAD";
+	memset(&attr, 0, sizeof attr);
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = count;
+	attr.license = (uintptr_t) "MIT";
+	prog = bpf(BPF_PROG_LOAD, &attr);
+	if (prog < 0) {
+		/* Refused: load again with a buffer for the verifier's reasons, to show them. */
+		err = errno;
+		const size_t size = 64 * 1024;
+		log = calloc(1, size);
+		if (log) {
+			attr.log_level = 1;
+			attr.log_buf = (uintptr_t)log;
+			attr.log_size = size;
+			int again = bpf(BPF_PROG_LOAD, &attr);
+			if (again >= 0)
+				close(again);
+		}
+		goto out;
+	}
+
+	step = "BPF_PROG_ATTACH";
+	memset(&attr, 0, sizeof attr);
+	attr.target_fd = dirfd;
+	attr.attach_bpf_fd = prog;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	attr.attach_flags = BPF_F_ALLOW_MULTI;
+	if (bpf(BPF_PROG_ATTACH, &attr) < 0) {
+		err = errno;
+		goto out;
+	}
+
+	step = "BPF_PROG_DETACH";
+	for (__u32 i = 0; i < nold && i < MAX_OLD_PROGS; i++) {
+		memset(&attr, 0, sizeof attr);
+		attr.prog_id = old[i];
+		int fd = bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+		if (fd < 0) {
+			if (errno == ENOENT) /* gone already */
+				continue;
+			err = errno;
+			goto out;
+		}
+		memset(&attr, 0, sizeof attr);
+		attr.target_fd = dirfd;
+		attr.attach_bpf_fd = fd;
+		attr.attach_type = BPF_CGROUP_DEVICE;
+		int r = bpf(BPF_PROG_DETACH, &attr);
+		if (r < 0)
+			err = errno;
+		close(fd);
+		if (r < 0)
+			goto out;
+	}
+
+out:
+	if (prog >= 0)
+		close(prog);
+	if (dirfd >= 0)
+		close(dirfd);
+	napi_value v = err ? bpf_failure(env, step, err, log) : result(env, 0);
+	free(log);
+	return v;
+}
+
+/* attachDeviceFilter(cgroupDir, program): program is a Buffer of struct bpf_insn. */
+static napi_value js_attach_device_filter(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	void *data = NULL;
+	size_t size = 0;
+	if (!a.s[0] || napi_get_buffer_info(env, a.v[1], &data, &size) != napi_ok || size == 0 ||
+	    size % sizeof(struct bpf_insn) != 0) {
+		free_args(&a);
+		napi_throw_type_error(env, NULL, "expected a path and a Buffer of struct bpf_insn");
+		return NULL;
+	}
+	napi_value v = attach_device_filter(env, a.s[0], data, size / sizeof(struct bpf_insn));
+	free_args(&a);
+	return v;
+}
+
 /* exit(status): _exit(2), at once: no exit handlers, no teardown of Node's VM (see exitNow in
  * src/sys/libc.ts for when that is safe). */
 static napi_value js_exit(napi_env env, napi_callback_info info)
@@ -214,6 +362,7 @@ NAPI_MODULE_INIT()
 		{ "mknod", js_mknod },         { "lsetxattr", js_lsetxattr },
 		{ "lgetxattr", js_lgetxattr }, { "llistxattr", js_llistxattr },
 		{ "lremovexattr", js_lremovexattr }, { "exit", js_exit },
+		{ "attachDeviceFilter", js_attach_device_filter },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

@@ -4,9 +4,9 @@
 // errnoError() naming the call and the path, the way crun reports "mknod `%s`".
 //
 // Node's own fs covers chown/lchown, lutimes, symlink, link; what is missing is creating device
-// nodes, extended attributes that must not follow symlinks, and mount(2)/umount2(2). The addon
-// replaced the koffi FFI, whose loading took about 12 ms of every `tsdocker run`; the addon loads
-// in well under a millisecond (README, dependencies).
+// nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), and bpf(2) for
+// the device filter of a cgroup v2. The addon replaced the koffi FFI, whose loading took about
+// 12 ms of every `tsdocker run`; the addon loads in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
 import { TsdockerError, errnoError } from '../errors';
 
@@ -21,6 +21,8 @@ interface Sys {
   lremovexattr(path: string, name: string): number;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): number;
   umount2(target: string, flags: number): number;
+  /** 0, or which bpf(2) step (or the open of the directory) failed, with errno and the verifier's log */
+  attachDeviceFilter(cgroupDir: string, program: Buffer): 0 | { step: string; errno: number; log?: string };
   exit(status: number): never;
 }
 
@@ -111,6 +113,23 @@ export const MNT_DETACH = 2;
 /** umount2(2). MNT_DETACH detaches now and cleans up when the mount is no longer busy. */
 export function umount2(target: string, flags = 0): void {
   check(load().umount2(target, flags), 'umount', target);
+}
+
+/**
+ * Load `program` (struct bpf_insn[], from cgroups/devicefilter.ts) as a BPF_PROG_TYPE_CGROUP_DEVICE
+ * program and attach it to the cgroup v2 directory `cgroupDir`, in place of any device program
+ * attached there before. When the kernel's verifier refuses the program, its last words are in the
+ * message.
+ */
+export function attachDeviceFilter(cgroupDir: string, program: Buffer): void {
+  const r = load().attachDeviceFilter(cgroupDir, program);
+  if (r === 0) return;
+  const op = r.step === 'open' ? 'open cgroup' : `bpf(${r.step}) of the device filter for`;
+  const err = errnoError(op, r.errno, cgroupDir);
+  if (!r.log) throw err;
+  // The log lists every instruction checked; the reason is at the end. Keep the error one line.
+  const reason = r.log.trim().split('\n').slice(-3).join('; ');
+  throw new TsdockerError(`${err.message}: verifier: ${reason}`, { code: err.code, errno: err.errno, path: cgroupDir });
 }
 
 /** _exit(2): end the process now, without Node's exit handlers or the teardown of its VM. */
