@@ -4,12 +4,14 @@
 // Every cgroup made here is removed again, and so is each tsdocker/ parent this file created.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { createCgroup, cpusToQuota, detectMode, loadCgroup, type Cgroup, type CgroupMode } from '../../src/runtime/cgroups';
 import { CGROUP_ROOT } from '../../src/runtime/cgroups/detect';
+import { DEFAULT_DEVICE_RULES, setDeviceFilter } from '../../src/runtime/cgroups/devices';
+import { removeCgroupDir } from '../../src/runtime/cgroups/files';
 
 const ROOT = CGROUP_ROOT;
 const isRoot = process.getuid?.() === 0;
@@ -207,7 +209,7 @@ test('a busy loop under --cpus 0.5 gets about half a CPU', { skip }, async (t) =
   assert.match(stat, /nr_throttled [1-9]/);
 });
 
-test('the devices cgroup blocks opening a device not on the list', { skip: skip || (mode === 'unified' && 'cgroup v2 needs eBPF for devices') }, async (t) => {
+test('the devices cgroup blocks opening a device not on the list', { skip }, async (t) => {
   const cg = newCgroup(t, undefined);
   // /dev/kmsg is c 1:11: root may open it outside a container, but it is not on Docker's list.
   const script = [
@@ -224,6 +226,34 @@ test('the devices cgroup blocks opening a device not on the list', { skip: skip 
   p.release();
   await p.exited;
   assert.equal(p.stdout().trim(), 'ok | Operation not permitted');
+});
+
+// The eBPF device program alone, on a v2 cgroup (the v2 tree of this hybrid host, or the v2 root):
+// this test's own processes are in the root cgroup of every v1 hierarchy, where the v1 devices
+// controller allows everything, so only the program can refuse them.
+test('the eBPF device program refuses what Docker\'s list does not allow', { skip: skip || (mode === 'legacy' && 'needs cgroup v2') }, (t) => {
+  const dir = path.join(mode === 'hybrid' ? path.join(ROOT, 'unified') : ROOT, uniqueName());
+  fs.mkdirSync(dir);
+  onCleanup(t, () => removeCgroupDir(dir));
+  setDeviceFilter(dir, DEFAULT_DEVICE_RULES);
+  const tmp = fs.mkdtempSync('/tmp/tsdocker-devtest-');
+  onCleanup(t, () => fs.rmSync(tmp, { recursive: true, force: true }));
+  // Each shell moves itself into the cgroup, then runs the command. If the program let /dev/kmsg
+  // be opened, cat would wait there for kernel messages: the timeout ends it (and the test).
+  const inCgroup = (script: string) => {
+    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && ${script}`], { encoding: 'utf8', timeout: 10_000 });
+    return { status: r.status, stderr: r.stderr.trim() };
+  };
+  const kmsg = inCgroup('exec cat /dev/kmsg');
+  assert.equal(kmsg.status, 1, kmsg.stderr || 'cat /dev/kmsg opened it (ended by the timeout)');
+  assert.match(kmsg.stderr, /\/dev\/kmsg: Operation not permitted/);
+  assert.deepEqual(inCgroup('exec cat /dev/null'), { status: 0, stderr: '' });
+  // "b *:* m": the node of the host's first disk may be made, but not opened. (Without the program
+  // the open would succeed, or fail with ENXIO on a host without that disk.)
+  const disk = inCgroup(`mknod ${tmp}/sda b 8 0 && exec head -c1 ${tmp}/sda`);
+  assert.equal(fs.statSync(path.join(tmp, 'sda')).isBlockDevice(), true);
+  assert.match(disk.stderr, /sda.*Operation not permitted/);
+  assert.notEqual(disk.status, 0);
 });
 
 test('v1: memory limit raised and lowered with swap set', { skip: skip || (mode === 'unified' && 'v1 only') }, (t) => {

@@ -131,6 +131,17 @@ describe('tsdocker run', { skip }, () => {
     assert.doesNotMatch(r.stdout, /\bsda\b|\bkmsg\b|\bmem\b/);
   });
 
+  test('root in the container cannot read the host\'s disk through a node it makes', () => {
+    // CAP_MKNOD is one of Docker's default capabilities; the device rules (v1 devices.deny, or the
+    // eBPF program on v2) are what stop this. --trace shows the program attached on v2 and hybrid.
+    const r = tsdockerSync(e, ['--trace', 'run', '--rm', e.image, 'sh', '-c', 'mknod /tmp/d b 8 0 && head -c1 /tmp/d']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^(mknod|head): .*Operation not permitted$/m);
+    if (fs.existsSync('/sys/fs/cgroup/cgroup.controllers') || fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs')) {
+      assert.match(r.stderr, /cgroup: devices: eBPF program \(\d+ instructions\) attached to \/sys\/fs\/cgroup\/(unified\/)?tsdocker\//);
+    }
+  });
+
   test('no file descriptor of tsdocker reaches the container', () => {
     const r = sh('ls /proc/self/fd | sort -n | tr "\\n" " "');
     // 0, 1, 2, and the fd ls itself opened on the directory.

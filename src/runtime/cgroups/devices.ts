@@ -7,10 +7,14 @@
 //
 // cgroup v2 has no devices files: the same check is an eBPF program of type
 // BPF_PROG_TYPE_CGROUP_DEVICE attached to the cgroup (runc libcontainer/cgroups/devices/v2.go).
-// tsdocker does not load eBPF. On v2 it relies instead on the root filesystem: /dev is a fresh
-// tmpfs holding only the default nodes, and image layers are never given device nodes.
+// devicefilter.ts turns the rules into that program, and setDeviceFilter below attaches it (v2.ts,
+// and v1.ts for the v2 tree of a hybrid host). The container's /dev is also a fresh tmpfs holding
+// only the default nodes; the rules are what stops a node made with mknod inside the container.
 import { TsdockerError } from '../../errors';
-import type { DeviceRule } from './types';
+import { attachDeviceFilter } from '../../sys/libc';
+import { trace } from '../../trace';
+import { deviceFilter, deviceFilterListing } from './devicefilter';
+import type { AttachDeviceFilter, DeviceRule } from './types';
 
 const ANY = undefined;
 
@@ -38,4 +42,16 @@ export function formatDeviceRule(rule: DeviceRule): string {
   if (type === 'a') return 'a';
   const num = (n: number | undefined): string => (n === undefined || n < 0 ? '*' : String(n));
   return `${type} ${num(rule.major)}:${num(rule.minor)} ${access}`;
+}
+
+/**
+ * cgroup v2: compile `rules` into an eBPF program and attach it to the cgroup directory `dir`, in
+ * place of the program attached before. `attach` is bpf(2) through the addon, or a stand-in in
+ * unit tests. A failure is one TsdockerError naming the directory and the bpf(2) step.
+ */
+export function setDeviceFilter(dir: string, rules: DeviceRule[], attach: AttachDeviceFilter = attachDeviceFilter): void {
+  const program = deviceFilter(rules);
+  for (const line of deviceFilterListing(rules)) trace('cgroup', `devices: ${line}`);
+  attach(dir, program);
+  trace('cgroup', `devices: eBPF program (${program.length / 8} instructions) attached to ${dir}`);
 }

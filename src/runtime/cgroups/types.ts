@@ -20,7 +20,10 @@ export interface LinuxResources {
     cpus?: string;
   };
   pids?: { limit?: number };
-  /** device access rules, applied in order after denying everything; undefined means Docker's defaults. */
+  /**
+   * device access rules, applied in order after denying everything; undefined means Docker's
+   * defaults at creation, and "leave them as they are" in an update.
+   */
   devices?: DeviceRule[];
 }
 
@@ -69,4 +72,9 @@ export interface CgroupOptions {
   root?: string;
   /** skips detection (statfs) when given. */
   mode?: CgroupMode;
+  /** how the device program reaches a v2 cgroup; a parameter so that unit tests need no bpf(2). */
+  attachDeviceFilter?: AttachDeviceFilter;
 }
+
+/** Attach an eBPF device program (struct bpf_insn[]) to a cgroup v2 directory, replacing the previous one. */
+export type AttachDeviceFilter = (cgroupDir: string, program: Buffer) => void;

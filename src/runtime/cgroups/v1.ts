@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import { TsdockerError } from '../../errors';
 import { trace } from '../../trace';
 import { pidsMax } from './convert';
-import { DEFAULT_DEVICE_RULES, formatDeviceRule } from './devices';
+import { DEFAULT_DEVICE_RULES, formatDeviceRule, setDeviceFilter } from './devices';
 import {
   makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeContainerCgroup, writeCgroupFile, writeProcs,
 } from './files';
-import type { Cgroup, CgroupStats, LinuxResources } from './types';
+import type { AttachDeviceFilter, Cgroup, CgroupStats, LinuxResources } from './types';
 
 /** The hierarchies a container joins, when the host has them: limits, accounting, and freezer for pause. */
 export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'devices', 'freezer', 'blkio'];
@@ -46,7 +46,8 @@ function mountedHierarchies(root: string, hybrid: boolean): Map<string, string> 
   return out;
 }
 
-export function createV1(root: string, name: string, resources: LinuxResources | undefined, hybrid: boolean): Cgroup {
+export function createV1(root: string, name: string, resources: LinuxResources | undefined, hybrid: boolean,
+  attach?: AttachDeviceFilter): Cgroup {
   const hierarchies = mountedHierarchies(root, hybrid);
   for (const controller of requiredV1Controllers(resources)) {
     if (!hierarchies.has(controller)) {
@@ -69,8 +70,8 @@ export function createV1(root: string, name: string, resources: LinuxResources |
       }
       dirs.set(controller, dir);
     }
-    applyV1(dirs, resources, true);
-    return new V1Cgroup(dirs);
+    applyV1(dirs, resources, true, attach);
+    return new V1Cgroup(dirs, attach);
   } catch (err) {
     for (const dir of created.reverse()) {
       try {
@@ -83,13 +84,13 @@ export function createV1(root: string, name: string, resources: LinuxResources |
   }
 }
 
-export function loadV1(root: string, name: string, hybrid: boolean): Cgroup | undefined {
+export function loadV1(root: string, name: string, hybrid: boolean, attach?: AttachDeviceFilter): Cgroup | undefined {
   const dirs = new Map<string, string>();
   for (const [controller, hierarchy] of mountedHierarchies(root, hybrid)) {
     const dir = path.join(hierarchy, 'tsdocker', name);
     if (fs.existsSync(dir)) dirs.set(controller, dir);
   }
-  return dirs.size > 0 ? new V1Cgroup(dirs) : undefined;
+  return dirs.size > 0 ? new V1Cgroup(dirs, attach) : undefined;
 }
 
 /** mkdir <hierarchy>/tsdocker/<name>; true when it was made now, false when it already existed. */
@@ -122,7 +123,8 @@ function inheritCpuset(dir: string): void {
  * are always set (Docker's list when none are given); an update leaves them alone unless asked,
  * because re-denying everything would briefly cut off a running container's /dev/null.
  */
-export function applyV1(dirs: Map<string, string>, r: LinuxResources | undefined, fresh: boolean): void {
+export function applyV1(dirs: Map<string, string>, r: LinuxResources | undefined, fresh: boolean,
+  attach?: AttachDeviceFilter): void {
   const memory = dirs.get('memory');
   if (memory && r?.memory) setMemoryAndSwap(memory, r.memory.limit, r.memory.swap);
 
@@ -144,6 +146,10 @@ export function applyV1(dirs: Map<string, string>, r: LinuxResources | undefined
       writeCgroupFile(devices, rule.allow ? 'devices.allow' : 'devices.deny', formatDeviceRule(rule));
     }
   }
+  // Hybrid: the same rules as an eBPF program on the container's v2 directory too. The v1 list
+  // above already enforces them; the program is what cgroup v2 hosts rely on, and here it runs as well.
+  const unified = dirs.get('unified');
+  if (unified && (fresh || r?.devices)) setDeviceFilter(unified, r?.devices ?? DEFAULT_DEVICE_RULES, attach);
 }
 
 /**
@@ -209,7 +215,7 @@ const V1_UNLIMITED = 2 ** 62;
 class V1Cgroup implements Cgroup {
   readonly paths: string[];
 
-  constructor(private readonly dirs: Map<string, string>) {
+  constructor(private readonly dirs: Map<string, string>, private readonly attach?: AttachDeviceFilter) {
     this.paths = [...new Set(dirs.values())];
   }
 
@@ -218,7 +224,7 @@ class V1Cgroup implements Cgroup {
   }
 
   update(resources: LinuxResources): void {
-    applyV1(this.dirs, resources, false);
+    applyV1(this.dirs, resources, false, this.attach);
   }
 
   oomKilled(): boolean {

@@ -4,6 +4,8 @@
 // service), as Docker's cgroupfs driver does. The write rules follow runc's opencontainers/cgroups
 // fs2/ and crun's cgroup-resources.c.
 //
+// Device rules are an eBPF program attached to the container's cgroup (devicefilter.ts).
+//
 // Two kernel rules shape the code:
 //  - A controller is usable in a cgroup only if its parent lists it in cgroup.subtree_control, so
 //    "+cpu +memory +pids" is written into the root's and into tsdocker/'s.
@@ -14,10 +16,11 @@ import * as path from 'node:path';
 import { TsdockerError } from '../../errors';
 import { trace } from '../../trace';
 import { pidsMax, sharesToWeight, swapToV2 } from './convert';
+import { DEFAULT_DEVICE_RULES, setDeviceFilter } from './devices';
 import {
   makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeContainerCgroup, writeCgroupFile, writeProcs,
 } from './files';
-import type { Cgroup, CgroupStats, LinuxResources } from './types';
+import type { AttachDeviceFilter, Cgroup, CgroupStats, LinuxResources } from './types';
 
 /** The controllers a container's cgroup gets whenever the host offers them. */
 const V2_CONTROLLERS = ['cpu', 'memory', 'pids'];
@@ -32,7 +35,8 @@ export function requiredV2Controllers(r: LinuxResources | undefined): string[] {
   return need;
 }
 
-export function createV2(root: string, name: string, resources: LinuxResources | undefined): Cgroup {
+export function createV2(root: string, name: string, resources: LinuxResources | undefined,
+  attach?: AttachDeviceFilter): Cgroup {
   const available = (readCgroupFile(root, 'cgroup.controllers') ?? '').split(/\s+/).filter(Boolean);
   const required = requiredV2Controllers(resources);
   for (const controller of required) {
@@ -59,8 +63,8 @@ export function createV2(root: string, name: string, resources: LinuxResources |
       }
     }
     if (!created) refuseIfInUse(dir);
-    applyV2(dir, resources);
-    return new V2Cgroup(dir);
+    applyV2(dir, resources, true, attach);
+    return new V2Cgroup(dir, attach);
   } catch (err) {
     if (created) {
       try {
@@ -73,9 +77,9 @@ export function createV2(root: string, name: string, resources: LinuxResources |
   }
 }
 
-export function loadV2(root: string, name: string): Cgroup | undefined {
+export function loadV2(root: string, name: string, attach?: AttachDeviceFilter): Cgroup | undefined {
   const dir = path.join(root, 'tsdocker', name);
-  return fs.existsSync(dir) ? new V2Cgroup(dir) : undefined;
+  return fs.existsSync(dir) ? new V2Cgroup(dir, attach) : undefined;
 }
 
 /**
@@ -103,7 +107,12 @@ function enableControllers(dir: string, wanted: string[], required: string[]): v
   }
 }
 
-export function applyV2(dir: string, r: LinuxResources | undefined): void {
+/**
+ * Write the limits into the container's directory. `fresh` is true at creation: then the device
+ * program is always attached (Docker's list when none is given); an update replaces it only when
+ * new rules are given, as on v1.
+ */
+export function applyV2(dir: string, r: LinuxResources | undefined, fresh: boolean, attach?: AttachDeviceFilter): void {
   if (r?.memory) {
     // runc writes swap before memory; on v2 the two are independent limits.
     const swap = swapToV2(r.memory.swap, r.memory.limit);
@@ -123,10 +132,8 @@ export function applyV2(dir: string, r: LinuxResources | undefined): void {
     if (r.cpu.cpus !== undefined) writeCgroupFile(dir, 'cpuset.cpus', r.cpu.cpus);
   }
   if (r?.pids?.limit !== undefined) writeCgroupFile(dir, 'pids.max', pidsMax(r.pids.limit));
-  if (r?.devices) {
-    // See devices.ts: v2 enforces device rules only through eBPF, which tsdocker does not load.
-    trace('cgroup', 'devices: cgroup v2 needs an eBPF program for device rules; not applied (the container gets a fresh tmpfs /dev)');
-  }
+  // With --privileged the rules allow everything, and the program says so: runc attaches it too.
+  if (fresh || r?.devices) setDeviceFilter(dir, r?.devices ?? DEFAULT_DEVICE_RULES, attach);
 }
 
 /**
@@ -149,7 +156,7 @@ function setSwapMax(dir: string, value: string): void {
 class V2Cgroup implements Cgroup {
   readonly paths: string[];
 
-  constructor(private readonly dir: string) {
+  constructor(private readonly dir: string, private readonly attach?: AttachDeviceFilter) {
     this.paths = [dir];
   }
 
@@ -158,7 +165,7 @@ class V2Cgroup implements Cgroup {
   }
 
   update(resources: LinuxResources): void {
-    applyV2(this.dir, resources);
+    applyV2(this.dir, resources, false, this.attach);
   }
 
   oomKilled(): boolean {
