@@ -69,14 +69,17 @@ export interface DeviceRule {
 
 /** Devices cgroup: deny everything, then allow only the nodes the runtime creates in /dev
  *  (null 1:3, zero 1:5, full 1:7, random 1:8, urandom 1:9, tty 5:0, console 5:1, ptmx 5:2 and
- *  the pseudo-terminals 136:*). A device node made with mknod inside stays unusable. */
+ *  the pseudo-terminals 136:*) and /dev/net/tun 10:200 as moby's list has it, and mknod of any node, which runc adds to every container
+ *  (specconv AllowedDevices: `c *:* m`, `b *:* m`): in Docker `mknod` works (debootstrap in a
+ *  build needs it) but a node made that way cannot be opened unless it is in the list. */
 export function defaultDeviceRules(): DeviceRule[] {
   const allow = (major: number, minor?: number): DeviceRule =>
     ({ allow: true, type: 'c', major, minor, access: 'rwm' });
   return [
     { allow: false, access: 'rwm' },
+    { allow: true, type: 'c', access: 'm' }, { allow: true, type: 'b', access: 'm' },
     allow(1, 3), allow(1, 5), allow(1, 7), allow(1, 8), allow(1, 9),
-    allow(5, 0), allow(5, 1), allow(5, 2), allow(136),
+    allow(5, 0), allow(5, 1), allow(5, 2), allow(136), allow(10, 200),
   ];
 }
 

@@ -163,13 +163,14 @@ test('Docker\'s list: its devices, mknod of any device, nothing else', () => {
   agreesWithV1(DEFAULT_DEVICE_RULES);
 });
 
-test('the container\'s list from the engine: deny-all first, no mknod rules', () => {
+test('the container\'s list from the engine: deny-all first, mknod of anything, open of the listed', () => {
   const rules = defaultDeviceRules();
   const program = deviceFilter(rules);
   assert.equal(run(program, c(1, 3, 'rw')), 1);
   assert.equal(run(program, c(136, 0, 'rw')), 1);
-  assert.equal(run(program, b(8, 0, 'm')), 0);
+  assert.equal(run(program, b(8, 0, 'm')), 1);
   assert.equal(run(program, b(8, 0, 'r')), 0);
+  assert.equal(run(program, c(1, 11, 'r')), 0);
   agreesWithV1(rules);
 });
 
