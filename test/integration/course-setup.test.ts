@@ -53,14 +53,19 @@ describe('scripts/provision.sh in a Debian container', { skip: provisionSkip }, 
   after(async () => { await e?.cleanup(); });
 
   test('provisions Node tools, builds tsdocker and installs it on PATH', async () => {
-    // Debian 12 has Node 18: the host's Node 20 is lent to the container, so the script uses it.
+    // Debian 12 has Node 18: the host's Node 20 is lent to the container, so the script uses it,
+    // with the headers every Node install has beside it (<prefix>/include/node), which `make`
+    // builds the Node-API addon native/sys.c against.
+    const headers = path.resolve(process.execPath, '..', '..', 'include', 'node');
+    assert.ok(fs.existsSync(path.join(headers, 'node_api.h')), `${headers}/node_api.h`);
     const npm = path.dirname(path.dirname(fs.realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim())));
     // A host that reaches the npm registry through a TLS proxy of its own names that proxy's CA in
     // NODE_EXTRA_CA_CERTS: the container needs it too, or npm refuses the certificate.
     const ca = process.env.NODE_EXTRA_CA_CERTS;
     const caFlags = ca && fs.existsSync(ca) ? `-v "${ca}:/etc/tsdocker-host-ca.crt:ro" -e NODE_EXTRA_CA_CERTS=/etc/tsdocker-host-ca.crt ` : '';
     const r = await e.sh(`tsdocker run --rm --network host ${caFlags}-v "${copy}:/tsdocker" ` +
-      `-v "${process.execPath}:/usr/local/bin/node:ro" -v "${npm}:/usr/local/lib/npm:ro" debian ` +
+      `-v "${process.execPath}:/usr/local/bin/node:ro" -v "${headers}:/usr/local/include/node:ro" ` +
+      `-v "${npm}:/usr/local/lib/npm:ro" debian ` +
       `sh -c 'ln -s /usr/local/lib/npm/bin/npm-cli.js /usr/local/bin/npm && sh /tsdocker/scripts/provision.sh /tsdocker'`,
     { timeoutMs: 900_000 });
     assert.equal(r.status, 0, r.stdout + r.stderr);
