@@ -6,7 +6,7 @@
 // The same call works on the three layouts a Linux host can have (detect.ts): cgroup v2 alone
 // (v2.ts), cgroup v1 alone (v1.ts), and hybrid, where the controllers are v1 and a v2 tree only
 // tracks processes (v1.ts, after checking that no controller tsdocker needs is bound to v2; the
-// container joins the v2 tree too, with no limits there but the device program).
+// container joins the v2 tree too, without limits there).
 // Device rules are devices.allow/deny lines on v1 and an eBPF program on v2 (devicefilter.ts).
 // The cgroup root is a parameter, so the logic runs in unit tests on a fake tree in a temp dir.
 import { TsdockerError } from '../../errors';
@@ -31,7 +31,7 @@ export function createCgroup(name: string, resources?: LinuxResources, opts: Cgr
   const mode = opts.mode ?? detectMode(root);
   if (mode === 'unified') return createV2(root, name, resources, opts.attachDeviceFilter);
   if (mode === 'hybrid') checkHybrid(root, requiredV1Controllers(resources));
-  return createV1(root, name, resources, mode === 'hybrid', opts.attachDeviceFilter);
+  return createV1(root, name, resources, mode === 'hybrid');
 }
 
 /** Re-open a container's cgroup (after tsdocker restarted), or undefined when there is none. */
@@ -39,8 +39,7 @@ export function loadCgroup(name: string, opts: CgroupOptions = {}): Cgroup | und
   checkName(name);
   const root = opts.root ?? CGROUP_ROOT;
   const mode = opts.mode ?? detectMode(root);
-  return mode === 'unified' ? loadV2(root, name, opts.attachDeviceFilter)
-    : loadV1(root, name, mode === 'hybrid', opts.attachDeviceFilter);
+  return mode === 'unified' ? loadV2(root, name, opts.attachDeviceFilter) : loadV1(root, name, mode === 'hybrid');
 }
 
 /** One path component: the container id, never a path that could climb out of tsdocker/. */

@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import { TsdockerError } from '../../errors';
 import { trace } from '../../trace';
 import { pidsMax } from './convert';
-import { DEFAULT_DEVICE_RULES, formatDeviceRule, setDeviceFilter } from './devices';
+import { DEFAULT_DEVICE_RULES, formatDeviceRule } from './devices';
 import {
   makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeContainerCgroup, writeCgroupFile, writeProcs,
 } from './files';
-import type { AttachDeviceFilter, Cgroup, CgroupStats, LinuxResources } from './types';
+import type { Cgroup, CgroupStats, LinuxResources } from './types';
 
 /** The hierarchies a container joins, when the host has them: limits, accounting, and freezer for pause. */
 export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'devices', 'freezer', 'blkio'];
@@ -46,8 +46,7 @@ function mountedHierarchies(root: string, hybrid: boolean): Map<string, string> 
   return out;
 }
 
-export function createV1(root: string, name: string, resources: LinuxResources | undefined, hybrid: boolean,
-  attach?: AttachDeviceFilter): Cgroup {
+export function createV1(root: string, name: string, resources: LinuxResources | undefined, hybrid: boolean): Cgroup {
   const hierarchies = mountedHierarchies(root, hybrid);
   for (const controller of requiredV1Controllers(resources)) {
     if (!hierarchies.has(controller)) {
@@ -70,8 +69,8 @@ export function createV1(root: string, name: string, resources: LinuxResources |
       }
       dirs.set(controller, dir);
     }
-    applyV1(dirs, resources, true, attach);
-    return new V1Cgroup(dirs, attach);
+    applyV1(dirs, resources, true);
+    return new V1Cgroup(dirs);
   } catch (err) {
     for (const dir of created.reverse()) {
       try {
@@ -84,13 +83,13 @@ export function createV1(root: string, name: string, resources: LinuxResources |
   }
 }
 
-export function loadV1(root: string, name: string, hybrid: boolean, attach?: AttachDeviceFilter): Cgroup | undefined {
+export function loadV1(root: string, name: string, hybrid: boolean): Cgroup | undefined {
   const dirs = new Map<string, string>();
   for (const [controller, hierarchy] of mountedHierarchies(root, hybrid)) {
     const dir = path.join(hierarchy, 'tsdocker', name);
     if (fs.existsSync(dir)) dirs.set(controller, dir);
   }
-  return dirs.size > 0 ? new V1Cgroup(dirs, attach) : undefined;
+  return dirs.size > 0 ? new V1Cgroup(dirs) : undefined;
 }
 
 /** mkdir <hierarchy>/tsdocker/<name>; true when it was made now, false when it already existed. */
@@ -123,8 +122,7 @@ function inheritCpuset(dir: string): void {
  * are always set (Docker's list when none are given); an update leaves them alone unless asked,
  * because re-denying everything would briefly cut off a running container's /dev/null.
  */
-export function applyV1(dirs: Map<string, string>, r: LinuxResources | undefined, fresh: boolean,
-  attach?: AttachDeviceFilter): void {
+export function applyV1(dirs: Map<string, string>, r: LinuxResources | undefined, fresh: boolean): void {
   const memory = dirs.get('memory');
   if (memory && r?.memory) setMemoryAndSwap(memory, r.memory.limit, r.memory.swap);
 
@@ -146,10 +144,8 @@ export function applyV1(dirs: Map<string, string>, r: LinuxResources | undefined
       writeCgroupFile(devices, rule.allow ? 'devices.allow' : 'devices.deny', formatDeviceRule(rule));
     }
   }
-  // Hybrid: the same rules as an eBPF program on the container's v2 directory too. The v1 list
-  // above already enforces them; the program is what cgroup v2 hosts rely on, and here it runs as well.
-  const unified = dirs.get('unified');
-  if (unified && (fresh || r?.devices)) setDeviceFilter(unified, r?.devices ?? DEFAULT_DEVICE_RULES, attach);
+  // Hybrid: the v1 list above enforces the rules; like runc, no eBPF program goes on the v2 tree
+  // too (it would cost every start ~5 ms here for nothing: attaching one is slow in the kernel).
 }
 
 /**
@@ -215,7 +211,7 @@ const V1_UNLIMITED = 2 ** 62;
 class V1Cgroup implements Cgroup {
   readonly paths: string[];
 
-  constructor(private readonly dirs: Map<string, string>, private readonly attach?: AttachDeviceFilter) {
+  constructor(private readonly dirs: Map<string, string>) {
     this.paths = [...new Set(dirs.values())];
   }
 
@@ -224,7 +220,7 @@ class V1Cgroup implements Cgroup {
   }
 
   update(resources: LinuxResources): void {
-    applyV1(this.dirs, resources, false, this.attach);
+    applyV1(this.dirs, resources, false);
   }
 
   oomKilled(): boolean {
