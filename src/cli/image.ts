@@ -8,7 +8,7 @@ export const describe = 'Manage images (ls, rm, inspect, prune, pull, tag, push,
 
 /** Register a top-level command's module under a new name ("images" as "image ls"). */
 function sub(y: Argv, file: string, name: string, aliases: string[] = []): Argv {
-  const mod = require(`./${file}`) as CommandModule;
+  const mod = require(`./${file}.js`) as CommandModule;
   const rest = mod.command.split(' ').slice(1).join(' ');
   const names = [name, ...aliases].map((n) => `${n}${rest ? ' ' + rest : ''}`);
   return y.command(names, mod.describe, mod.builder, async (args) => {

@@ -58,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(err);
   }
   const { level, args } = parsed;
+  ran = level.path.join(' ');
   if (parsed.help) {
     const { renderHelp } = require('./help') as typeof import('./help');
     process.stdout.write(renderHelp(commandLine(), level, Math.min(110, process.stdout.columns || 80)) + '\n');
@@ -76,6 +77,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
+}
+
+let ran: string | undefined;
+
+/** The command main() ran ("run", "image ls"), once it has parsed the line: launch.ts keeps a
+ *  code cache that grows with each command used. */
+export function commandName(): string | undefined {
+  return ran;
 }
 
 /** Read argv against the table of commands (loading only the command it names). */
@@ -100,7 +109,7 @@ function commandLine(): Argv {
 }
 
 function loadCommand(file: string): CommandModule {
-  return require(`./${file}`) as CommandModule;
+  return require(`./${file}.js`) as CommandModule;
 }
 
 /** One clear line on stderr, and Docker's exit status 125 unless the error says otherwise. */

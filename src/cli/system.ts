@@ -7,7 +7,7 @@ export const describe = 'Manage tsdocker (df, prune, info)';
 
 export function builder(y: Argv): Argv {
   for (const file of ['system-df', 'system-prune', 'info']) {
-    const mod = require(`./${file}`) as CommandModule;
+    const mod = require(`./${file}.js`) as CommandModule;
     y = y.command(mod.command, mod.describe, mod.builder, async (args) => {
       process.exitCode = (await mod.handler(args)) ?? 0;
     });

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { TsdockerError } from '../errors';
+import { installDir } from '../install';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
 import type { Report } from './monitor';
@@ -18,7 +19,8 @@ export interface DetachedStart {
 
 /** Resolves with the container's host pid once its command runs; rejects with run's error. */
 export function startDetached(id: string, opts: DetachedStart = {}, root = stateRoot()): Promise<number> {
-  const main = path.join(__dirname, 'monitor-main.js');
+  // The monitor is a Node program of its own (dist/src/container/monitor-main.js).
+  const main = path.join(installDir(), 'dist', 'src', 'container', 'monitor-main.js');
   const args = [main, '--root', root, ...(opts.onListening ? ['--attach'] : []), id];
   trace('monitor', `spawn ${process.execPath} ${args.join(' ')} (new session)`);
   const child = spawn(process.execPath, args, {

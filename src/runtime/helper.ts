@@ -4,11 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
+import { installDir } from '../install';
 import { tracing } from '../trace';
 
-/** dist/src/runtime/helper.js -> native/tsdocker-runtime in the checkout or installed package. */
+/** native/tsdocker-runtime in the checkout or installed package. */
 export function helperPath(): string {
-  return path.join(__dirname, '..', '..', '..', 'native', 'tsdocker-runtime');
+  return path.join(installDir(), 'native', 'tsdocker-runtime');
 }
 
 export interface HelperStdio {

@@ -9,6 +9,7 @@
 // 12 ms of every `tsdocker run`; the addon loads in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
 import { TsdockerError, errnoError } from '../errors';
+import { installDir } from '../install';
 
 /** What native/sys.c exports: each returns the system call's result or -errno. */
 interface Sys {
@@ -31,10 +32,10 @@ let sys: Sys | undefined;
 // errno values the wrappers treat as answers rather than failures (asm-generic/errno.h).
 const ENODATA = 61;
 
-/** dist/src/sys/libc.js -> native/tsdocker-sys.node in the checkout or installed package. */
+/** native/tsdocker-sys.node in the checkout or installed package. */
 function load(): Sys {
   if (sys) return sys;
-  const file = path.join(__dirname, '..', '..', '..', 'native', 'tsdocker-sys.node');
+  const file = path.join(installDir(), 'native', 'tsdocker-sys.node');
   try {
     sys = require(file) as Sys;
   } catch (err) {
