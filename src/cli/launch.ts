@@ -8,7 +8,8 @@
 // The cache, dist/tsdocker.v8cache, is written after a command that it did not cover yet (the
 // list is in dist/tsdocker.v8cache.json), so it grows with the commands used; V8 rejects a cache
 // made by another Node version or other V8 flags, and then it is made again. Without the bundle
-// (TSDOCKER_NO_BUNDLE=1, or a build without it) the modules in dist/src are loaded one by one.
+// (TSDOCKER_NO_BUNDLE=1, a build without it, or one older than dist/src) the modules in dist/src
+// are loaded one by one.
 import * as fs from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import * as path from 'node:path';
@@ -24,7 +25,7 @@ interface Cli {
 export function launch(argv: string[]): void {
   const dist = path.resolve(__dirname, '..', '..');
   const bundle = path.join(dist, 'tsdocker.js');
-  if (process.env.TSDOCKER_NO_BUNDLE === '1' || !fs.existsSync(bundle)) {
+  if (process.env.TSDOCKER_NO_BUNDLE === '1' || !isCurrent(bundle, path.join(__dirname, 'main.js'))) {
     const cli = require('./main') as Cli;
     cli.main(argv).then(cli.exit);
     return;
@@ -40,6 +41,16 @@ export function launch(argv: string[]): void {
     saveCache(script, cacheFile, cachedData === undefined || script.cachedDataRejected === true, cli.commandName());
     cli.exit(status);
   });
+}
+
+/** The bundle exists and was made after the last `tsc` (which rewrites every file of dist/src):
+ *  a developer who ran `tsc` alone gets the modules just compiled, not an old bundle. */
+function isCurrent(bundle: string, compiled: string): boolean {
+  try {
+    return fs.statSync(bundle).mtimeMs >= fs.statSync(compiled).mtimeMs;
+  } catch {
+    return false;
+  }
 }
 
 function readOrUndefined(file: string): Buffer | undefined {

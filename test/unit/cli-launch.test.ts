@@ -43,3 +43,18 @@ test('TSDOCKER_NO_BUNDLE=1 runs the compiled modules one by one, with the same r
   assert.equal(r.stdout, tsdocker(['ps', '-a']).stdout);
   assert.equal(tsdocker(['nosuch'], { TSDOCKER_NO_BUNDLE: '1' }).status, 125);
 });
+
+test('a bundle older than dist/src (tsc run alone) is not used: the modules just compiled are', { skip: !fs.existsSync(path.join(TOP, 'dist', 'tsdocker.js')) && 'no bundle' }, () => {
+  const main = path.join(TOP, 'dist', 'src', 'cli', 'main.js');
+  const before = fs.statSync(main);
+  const listBefore = fs.readFileSync(`${CACHE}.json`, 'utf8');
+  const future = new Date(Date.now() + 3600_000);
+  fs.utimesSync(main, future, future);
+  try {
+    const r = tsdocker(['images', '-q']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(fs.readFileSync(`${CACHE}.json`, 'utf8'), listBefore, 'the bundle and its cache were left alone');
+  } finally {
+    fs.utimesSync(main, before.atime, before.mtime);
+  }
+});
