@@ -8,8 +8,9 @@
 // cgroup v2 has no devices files: the same check is an eBPF program of type
 // BPF_PROG_TYPE_CGROUP_DEVICE attached to the cgroup (runc libcontainer/cgroups/devices/v2.go).
 // devicefilter.ts turns the rules into that program, and setDeviceFilter below attaches it (v2.ts;
-// a hybrid host has the v1 controller, as runc uses there). The container's /dev is also a fresh tmpfs holding
-// only the default nodes; the rules are what stops a node made with mknod inside the container.
+// a hybrid host has the v1 controller, which runc uses there too). The container's /dev is also a
+// fresh tmpfs holding only the default nodes; the rules are what stops a node made with mknod
+// inside the container.
 import { TsdockerError } from '../../errors';
 import { attachDeviceFilter } from '../../sys/libc';
 import { trace } from '../../trace';
