@@ -153,9 +153,11 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot(),
 /** After the container's process is gone: record the status, unmount, and remove with --rm. */
 function finish(rec: ContainerRecord, root: string): void {
   delete rec.Monitor;
+  // With --rm, destroyContainer takes the network apart itself; otherwise it goes now, and the
+  // record says the container has none.
   let networkError: unknown;
   try {
-    detachNetwork(rec, root);
+    if (!rec.HostConfig.AutoRemove) detachNetwork(rec, root);
   } catch (err) {
     networkError = err;
   }

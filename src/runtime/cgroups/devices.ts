@@ -13,7 +13,7 @@
 // inside the container.
 import { TsdockerError } from '../../errors';
 import { attachDeviceFilter } from '../../sys/libc';
-import { trace } from '../../trace';
+import { trace, tracing } from '../../trace';
 import { deviceFilter, deviceFilterListing } from './devicefilter';
 import type { AttachDeviceFilter, DeviceRule } from './types';
 
@@ -52,7 +52,7 @@ export function formatDeviceRule(rule: DeviceRule): string {
  */
 export function setDeviceFilter(dir: string, rules: DeviceRule[], attach: AttachDeviceFilter = attachDeviceFilter): void {
   const program = deviceFilter(rules);
-  for (const line of deviceFilterListing(rules)) trace('cgroup', `devices: ${line}`);
+  if (tracing()) for (const line of deviceFilterListing(rules)) trace('cgroup', `devices: ${line}`);
   attach(dir, program);
   trace('cgroup', `devices: eBPF program (${program.length / 8} instructions) attached to ${dir}`);
 }
