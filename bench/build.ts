@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startRegistry } from '../test/support/registry';
 import { pushFixture } from '../test/support/fixtures';
-import { TSDOCKER, median, report, setUpPodman, tempDir, timed } from './common';
+import { TSDOCKER, median, report, podmanIn, setUpPodman, tempDir, timed } from './common';
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const root = tempDir('root');
   const proot = tempDir('podman');
   const ctx = tempDir('context');
-  const podman = ['podman', '--root', `${proot}/root`, '--runroot', `${proot}/run`, '--storage-driver', 'overlay'];
+  const podman = podmanIn(proot);
   try {
     await pushFixture(reg, 'busybox', 'busybox:latest');
     const image = `${reg.host}/busybox:latest`;

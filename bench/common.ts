@@ -41,6 +41,11 @@ export function setUpPodman(): void {
   }
 }
 
+/** podman with a store of its own under `dir`, so a benchmark never touches the host's images. */
+export function podmanIn(dir: string): string[] {
+  return ['podman', '--root', `${dir}/root`, '--runroot', `${dir}/run`, '--storage-driver', 'overlay'];
+}
+
 export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', `tsdocker-bench-${label}-`));
 }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { startRegistry } from '../test/support/registry';
 import { pushFixture } from '../test/support/fixtures';
-import { TSDOCKER, median, report, setUpPodman, tempDir, timed } from './common';
+import { TSDOCKER, median, report, podmanIn, setUpPodman, tempDir, timed } from './common';
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
@@ -28,8 +28,7 @@ async function main(): Promise<void> {
       fs.rmSync(root, { recursive: true, force: true });
 
       const proot = tempDir('podman');
-      theirs.push(timed(['podman', '--root', `${proot}/root`, '--runroot', `${proot}/run`, '--storage-driver', 'overlay',
-        'pull', '-q', '--tls-verify=false', image]).ms);
+      theirs.push(timed([...podmanIn(proot), 'pull', '-q', '--tls-verify=false', image]).ms);
       fs.rmSync(proot, { recursive: true, force: true });
     }
     report([

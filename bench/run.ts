@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startRegistry } from '../test/support/registry';
 import { pushFixture } from '../test/support/fixtures';
-import { TSDOCKER, median, report, setUpPodman, tempDir, timed } from './common';
+import { TSDOCKER, median, report, podmanIn, setUpPodman, tempDir, timed } from './common';
 
 /** A bundle for runc alone: the pulled busybox layer copied as a read-only rootfs and `runc spec`'s
  *  defaults (new namespaces, network with lo only), running `true`. No image store, no overlay. */
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const root = tempDir('root');
   const proot = tempDir('podman');
   let bundle = '';
-  const podman = ['podman', '--root', `${proot}/root`, '--runroot', `${proot}/run`, '--storage-driver', 'overlay'];
+  const podman = podmanIn(proot);
   try {
     await pushFixture(reg, 'busybox', 'busybox:latest');
     const image = `${reg.host}/busybox:latest`;
