@@ -52,3 +52,9 @@ export function table(header: string[], rows: string[][]): string {
 export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
+
+/** Order two strings by their UTF-16 code units, as Go's sort.Strings orders bytes. Not
+ *  localeCompare: its first call builds an ICU collator, about 9 ms of a short command here. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

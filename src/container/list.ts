@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
+import { compareText } from '../format';
 import { stateRoot } from '../root';
 import { destroyContainer, removeCgroup } from './cleanup';
 import { findId, readAll, readRecord } from './record';
@@ -38,7 +39,7 @@ export function listContainers(root = stateRoot()): ContainerRecord[] {
   return readAll(root)
     .map((r) => check(r, root))
     .filter((r): r is ContainerRecord => r !== undefined)
-    .sort((a, b) => b.Created.localeCompare(a.Created));
+    .sort((a, b) => compareText(b.Created, a.Created));
 }
 
 /** One container by id, name or id prefix (reconciled). */

@@ -1,7 +1,7 @@
 // What `images` and `image inspect` show about an image, in Docker's shapes.
 import { ImageStore, ImageRecord, hexOf } from './store';
 import { familiarName } from '../reference';
-import { humanSize, shortId, timeAgo } from '../format';
+import { compareText, humanSize, shortId, timeAgo } from '../format';
 
 export interface ImageRow {
   Repository: string;
@@ -20,7 +20,7 @@ export interface ImageRow {
 /** One row per tag (an untagged image gets one "<none>" row), newest first, as `docker images`. */
 export function imageRows(store: ImageStore, filter?: string): ImageRow[] {
   const rows: ImageRow[] = [];
-  const images = store.listImages().sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
+  const images = store.listImages().sort((a, b) => compareText(b.created ?? '', a.created ?? ''));
   for (const img of images) {
     const tags = img.repoTags.length ? img.repoTags : ['<none>:<none>'];
     for (const full of tags) {

@@ -18,6 +18,7 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { TsdockerError, wrap } from '../errors';
+import { compareText } from '../format';
 import { tempPath } from '../fsutil';
 import { familiarName, familiarString, parseReference, repositoryName, type Reference } from '../reference';
 import { MediaType } from '../registry/manifest';
@@ -134,7 +135,7 @@ async function archiveFiles(store: ImageStore, images: Saved[], temps: string[])
   }
   const json = (v: unknown) => Buffer.from(JSON.stringify(v) + '\n');
   return [
-    ...[...blobs.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    ...[...blobs.values()].sort((a, b) => compareText(a.name, b.name)),
     { name: 'index.json', data: json({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: index }) },
     { name: 'manifest.json', data: json(manifestJson) },
     { name: 'oci-layout', data: json({ imageLayoutVersion: '1.0.0' }) },

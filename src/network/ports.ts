@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
+import { compareText } from '../format';
 import { trace } from '../trace';
 
 export interface PortBinding { HostIp: string; HostPort: string }
@@ -186,7 +187,7 @@ export function portMap(mappings: PortMapping[], exposed: string[]): PortMap {
 }
 
 function byPort(ports: PortMap | undefined): [string, PortBinding[] | null][] {
-  return Object.entries(ports ?? {}).sort(([a], [b]) => parseInt(a) - parseInt(b) || a.localeCompare(b));
+  return Object.entries(ports ?? {}).sort(([a], [b]) => parseInt(a) - parseInt(b) || compareText(a, b));
 }
 
 /** `ps` PORTS: "0.0.0.0:8080->80/tcp, 443/tcp" (Docker's DisplayablePorts, without range grouping). */
