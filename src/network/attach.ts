@@ -5,7 +5,7 @@
 //   pin the namespace    bind mount /proc/<pid>/ns/net on <root>/netns/<id> (netns.ts)
 //   (loopback            lo is brought up by the runtime helper itself, in native/child.c)
 //   host ports           -p/-P: claim host ports, random ones from the ephemeral range (ports.ts)
-//   each network         CNI `bridge` (+ `portmap`): veth pair, address, routes, iptables (endpoint.ts)
+//   each network         address, veth pair and routes; with -p, CNI `portmap` (endpoint.ts)
 //   /etc/hosts           the container's own address; peers by name on user networks (hosts.ts)
 //
 // detachContainer undoes all of it when the container stops, is removed, or is found dead.

@@ -1,6 +1,6 @@
 // The Linux bridge of a network: a virtual switch on the host (ip-link(8) "type bridge") whose own
 // address is the containers' gateway. Each container's veth pair has one end in the container
-// (eth0) and the other plugged into this bridge (the CNI bridge plugin does that, endpoint.ts).
+// (eth0) and the other plugged into this bridge (veth.ts).
 // tsdocker makes the bridge itself, under a host-wide lock, because the subnet must be chosen
 // against the host's routes at the same moment: once the bridge has its address, its route is in
 // `ip route` and the next tsdocker (of any root) sees the subnet as taken. A bridge that is gone

@@ -2,9 +2,10 @@
 // give a container its network. A CNI plugin is a program: the runtime names the operation and the
 // container in environment variables (CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME,
 // CNI_PATH), writes the network's configuration as JSON on the plugin's stdin, and reads a JSON
-// result (interfaces, addresses, routes) or a JSON error from its stdout. tsdocker runs Debian's
-// standard plugins (containernetworking-plugins, in /usr/lib/cni): `bridge` (which runs
-// `host-local` for addresses) and `portmap`, one after the other, as a conflist would.
+// result (interfaces, addresses, routes) or a JSON error from its stdout. tsdocker runs one of
+// Debian's standard plugins (containernetworking-plugins, in /usr/lib/cni): `portmap`, for -p.
+// The `bridge` and `host-local` plugins did the rest until they were found to take about 110 ms of
+// every container start; docs/network.md tells the story.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

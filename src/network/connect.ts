@@ -1,5 +1,5 @@
 // The part of attach.ts for networks with a bridge (the default `bridge` and user networks):
-// host ports, one endpoint per network (CNI bridge + portmap, endpoint.ts), and /etc/hosts.
+// host ports, one endpoint per network (address, veth pair, CNI portmap: endpoint.ts), and /etc/hosts.
 import * as fs from 'node:fs';
 import { hostsFile } from '../container/etcfiles';
 import type { ContainerRecord } from '../container/types';
@@ -23,8 +23,10 @@ export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings,
   const ports = allocatePorts(rec.HostConfig.PortBindings ?? {}, runDir(), netns);
   undo.push('release host ports', () => releasePorts(runDir(), ports, netns));
   const endpoints: Endpoint[] = [];
+  let named = false;
   Object.keys(settings.Networks).forEach((name, i) => {
     const net = getNetwork(name, root);
+    named ||= isUserDefined(net);
     if (net.Driver !== 'bridge') throw new TsdockerError(`container cannot be connected to network ${name} together with others`);
     const ep = connectEndpoint(net, { id: rec.Id, name: rec.Name }, netns, `eth${i}`, i === 0, i === 0 ? ports : [], root);
     undo.push(`disconnect from ${name}`, () => disconnectEndpoint(ep, root));
@@ -37,7 +39,8 @@ export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings,
   fs.writeFileSync(hostsPath(rec.Id, root), hostsFile(rec.Config.Hostname, rec.HostConfig.NetworkMode, undefined, {
     extraHosts: extraHosts(rec, primary?.Gateway ?? ''), address: primary?.IPv4Address.split('/')[0],
   }));
-  refreshHosts((id) => hostsPath(id, root), [], root);
+  // Only user networks give names (hosts.ts): on the default bridge alone, no list changes.
+  if (named) refreshHosts((id) => hostsPath(id, root), [], root);
 }
 
 /** DEL every endpoint of the container and release its ports; tries them all and returns the
@@ -53,6 +56,6 @@ export function disconnectNetworks(id: string, netns: string, root: string): { c
       failure ??= err;
     }
   }
-  if (endpoints.length > 0) refreshHosts((hid) => hostsPath(hid, root), [id], root);
+  if (endpoints.some((ep) => isUserDefined({ Name: ep.NetworkName }))) refreshHosts((hid) => hostsPath(hid, root), [id], root);
   return { count: endpoints.length, failure };
 }

@@ -1,28 +1,33 @@
-// One container on one network: an "endpoint" (Docker's word). Connecting runs the CNI plugins in
-// order, each given the previous one's result (a conflist, SPEC.md "Network configuration lists"):
+// One container on one network: an "endpoint" (Docker's word). Connecting it takes four steps:
 //
-//   bridge     makes a veth pair, moves one end into the container's namespace as eth0 (or eth1..),
-//              plugs the other into the network's bridge; asks host-local for an address and sets
-//              it with the routes (outbound NAT is one rule per network, masquerade.ts)
-//   portmap    (with -p) iptables DNAT rules from host ports to the container's address, also for
-//              127.0.0.1 (it sets route_localnet on the bridge, as Docker does)
+//   address    the next free address of the network's subnet (leases.ts: one O_EXCL file each)
+//   veth pair  one end in the container's namespace as eth0 (or eth1..) with the address and, on
+//              its first network, the default route; the other end on the network's bridge
+//              (veth.ts: `ip` commands; outbound NAT is one rule per network, masquerade.ts)
+//   portmap    (with -p) the CNI portmap plugin: iptables DNAT rules from host ports to the
+//              container's address, also for 127.0.0.1 (it sets route_localnet on the bridge, as
+//              Docker does)
 //
-// The endpoint, with the exact plugin configurations and result, is kept in
-// <root>/networks/endpoints/<network id>/<container id>.json: DEL must be given the same
-// configuration and the ADD result, in reverse order, to remove exactly what ADD made.
+// The endpoint is kept in <root>/networks/endpoints/<network id>/<container id>.json, with what the
+// container got in the shape of a CNI result (SPEC.md "Success"): portmap is given it on ADD and
+// DEL (prevResult), and DEL must be given the same plugin configuration as ADD.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Undo } from '../container/undo';
 import { wrap } from '../errors';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import { trace, tracing } from '../trace';
 import { ensureBridge } from './bridge';
 import { CNI_VERSION, execPlugin, type CniResult, type PluginConf } from './cni';
+import { parseCidr } from './ipam';
+import { leaseAddress, releaseAddress } from './leases';
 import { ruleText } from './masquerade';
 import { isPinned } from './netns';
 import { bridgeDevice, cniName, networksDir, runDir, type NetworkRecord } from './networks';
 import type { PortMapping } from './ports';
+import { addVeth, deleteVeth, macFor } from './veth';
 
 export interface Endpoint {
   NetworkID: string;
@@ -80,24 +85,19 @@ export function removeEndpointsDir(netId: string, root = stateRoot()): void {
   fs.rmSync(endpointsDir(netId, root), { recursive: true, force: true });
 }
 
-/** The plugin chain for a container on a bridge network. Only the first network gives the default route. */
-function pluginChain(net: NetworkRecord, primary: boolean, ports: PortMapping[]): PluginConf[] {
-  const { Subnet, Gateway } = net.IPAM.Config[0];
-  const name = cniName(net);
-  const chain: PluginConf[] = [{
-    cniVersion: CNI_VERSION, name, type: 'bridge', bridge: bridgeDevice(net), isGateway: true, ipMasq: false,
-    hairpinMode: true,
-    ipam: {
-      type: 'host-local', dataDir: path.join(runDir(), 'ipam'),
-      ranges: [[{ subnet: Subnet, gateway: Gateway }]],
-      routes: primary ? [{ dst: '0.0.0.0/0' }] : [],
-    },
-  }];
-  if (ports.length > 0) {
-    chain.push({ cniVersion: CNI_VERSION, name, type: 'portmap', capabilities: { portMappings: true }, snat: true,
-      runtimeConfig: { portMappings: ports } });
-  }
-  return chain;
+/** The portmap plugin's configuration, for a container that publishes ports. */
+function portmapConf(net: NetworkRecord, ports: PortMapping[]): PluginConf {
+  return { cniVersion: CNI_VERSION, name: cniName(net), type: 'portmap', capabilities: { portMappings: true }, snat: true,
+    runtimeConfig: { portMappings: ports } };
+}
+
+/** Routing between the bridge and the host's other interfaces, the containers' way out. Docker
+ *  turns it on when it starts, the CNI bridge plugin (isGateway) on every ADD; one read here. */
+function enableForwarding(): void {
+  const file = '/proc/sys/net/ipv4/ip_forward';
+  if (fs.readFileSync(file, 'utf8').trim() === '1') return;
+  trace('sysctl', `write ${file} = 1`);
+  fs.writeFileSync(file, '1');
 }
 
 export interface Joiner { id: string; name: string }
@@ -105,71 +105,73 @@ export interface Joiner { id: string; name: string }
 export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, ifName: string, primary: boolean,
   ports: PortMapping[], root = stateRoot()): Endpoint {
   const net = ensureBridge(netIn, root);
-  const chain = pluginChain(net, primary, ports);
-  const args = { containerId: c.id, netns, ifName };
-  const done: PluginConf[] = [];
-  let result: CniResult | undefined;
+  const { Subnet, Gateway } = net.IPAM.Config[0];
+  const subnet = parseCidr(Subnet);
+  const leases = cniName(net);
+  const undo = new Undo();
   try {
-    for (const p of chain) {
-      const conf = result ? { ...p, prevResult: result } : p;
-      done.push(conf);
-      result = execPlugin(conf, { command: 'ADD', ...args }) ?? result;
+    enableForwarding();
+    const ip = leaseAddress(runDir(), leases, subnet, Gateway, netns, ifName);
+    undo.push(`release ${ip}`, () => releaseAddress(runDir(), leases, ip, netns));
+    const endpointId = randomHex(32);
+    const host = `veth${endpointId.slice(0, 7)}`;
+    const mac = macFor(ip);
+    const address = `${ip}/${subnet.prefix}`;
+    addVeth({ host, peer: ifName, mac, netns, bridge: bridgeDevice(net), address, gateway: Gateway, defaultRoute: primary });
+    undo.push(`delete ${host}`, () => deleteVeth(host));
+    const result: CniResult = {
+      cniVersion: CNI_VERSION,
+      interfaces: [{ name: bridgeDevice(net) }, { name: host }, { name: ifName, mac, sandbox: netns }],
+      ips: [{ interface: 2, address, gateway: Gateway }],
+      routes: primary ? [{ dst: '0.0.0.0/0', gw: Gateway }] : [],
+    };
+    const plugins = ports.length > 0 ? [portmapConf(net, ports)] : [];
+    const args = { containerId: c.id, netns, ifName };
+    for (const p of plugins) {
+      execPlugin({ ...p, prevResult: result }, { command: 'ADD', ...args });
+      undo.push(`${p.type} DEL`, () => execPlugin({ ...p, prevResult: result }, { command: 'DEL', ...args }));
     }
+    const ep: Endpoint = {
+      NetworkID: net.Id, NetworkName: net.Name, ContainerID: c.id, ContainerName: c.name,
+      EndpointID: endpointId, IfName: ifName, MacAddress: mac, IPv4Address: address, Gateway,
+      Ports: ports, Netns: netns, Plugins: plugins, Result: result,
+    };
+    if (tracing()) {
+      trace('iptables', `-A POSTROUTING ${ruleText(bridgeDevice(net), Subnet)} ` +
+        `(network ${net.Name}: outbound NAT for all of its containers, added with its bridge)`);
+      for (const rule of iptablesRules(c.id)) trace('iptables', rule);
+    }
+    const file = endpointFile(net.Id, c.id, root);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, JSON.stringify(ep, null, 2) + '\n', { mode: 0o600 });
+    undo.clear();
+    return ep;
   } catch (err) {
-    for (const conf of done.reverse()) {
-      try {
-        execPlugin(result ? { ...conf, prevResult: result } : conf, { command: 'DEL', ...args });
-      } catch (e) {
-        trace('cleanup', (e as Error).message);
-      }
-    }
+    undo.run();
     throw wrap(err, `connect container ${c.id.slice(0, 12)} to network ${net.Name}`);
   }
-  const res = result!;
-  const eth = res.interfaces?.findIndex((i) => i.sandbox) ?? -1;
-  const addr = res.ips?.find((i) => i.interface === eth) ?? res.ips?.[0];
-  const ep: Endpoint = {
-    NetworkID: net.Id, NetworkName: net.Name, ContainerID: c.id, ContainerName: c.name,
-    EndpointID: randomHex(32), IfName: ifName,
-    MacAddress: res.interfaces?.[eth]?.mac ?? '', IPv4Address: addr?.address ?? '', Gateway: addr?.gateway ?? '',
-    Ports: ports, Netns: netns, Plugins: chain, Result: res,
-  };
-  traceResult(ep);
-  if (tracing()) {
-    trace('iptables', `-A POSTROUTING ${ruleText(bridgeDevice(net), net.IPAM.Config[0].Subnet)} ` +
-      `(network ${net.Name}: outbound NAT for all of its containers, added with its bridge)`);
-  }
-  const file = endpointFile(net.Id, c.id, root);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, JSON.stringify(ep, null, 2) + '\n', { mode: 0o600 });
-  return ep;
 }
 
-/** DEL in reverse order with the ADD result; the endpoint file goes last, so a DEL that fails
- *  half-way is tried again by the next cleanup. Plugins accept a DEL for something already gone. */
+/** The endpoint's host end of the veth pair. */
+function hostVeth(ep: Endpoint): string | undefined {
+  return ep.Result.interfaces?.find((i) => !i.sandbox && i.name.startsWith('veth'))?.name;
+}
+
+/** portmap's DEL, the veth pair, the lease; the endpoint file goes last, so a DEL that fails
+ *  half-way is tried again by the next cleanup. Each step accepts what is already gone. */
 export function disconnectEndpoint(ep: Endpoint, root = stateRoot()): void {
   const netns = isPinned(ep.Netns) ? ep.Netns : '';
   for (const p of [...ep.Plugins].reverse()) {
     execPlugin({ ...p, prevResult: ep.Result }, { command: 'DEL', containerId: ep.ContainerID, netns, ifName: ep.IfName });
   }
+  const host = hostVeth(ep);
+  if (host) deleteVeth(host);
+  releaseAddress(runDir(), cniName({ Name: ep.NetworkName, Id: ep.NetworkID }), ep.IPv4Address.split('/')[0], ep.Netns);
   fs.rmSync(endpointFile(ep.NetworkID, ep.ContainerID, root), { force: true });
   trace('network', `container ${ep.ContainerID.slice(0, 12)} left network ${ep.NetworkName} (${ep.IPv4Address} released)`);
 }
 
-/** What the plugins made, step by step, for --trace: links, addresses, routes, iptables rules. */
-function traceResult(ep: Endpoint): void {
-  if (!tracing()) return;
-  const ifs = ep.Result.interfaces ?? [];
-  const bridge = ifs.find((i) => !i.sandbox && !i.name.startsWith('veth'));
-  const veth = ifs.find((i) => !i.sandbox && i.name.startsWith('veth'));
-  if (bridge) trace('network', `bridge ${bridge.name} (${bridge.mac ?? ''})`);
-  if (veth) trace('network', `veth pair ${veth.name} (on ${bridge?.name ?? 'the bridge'}) <-> ${ep.IfName} (in ${ep.Netns}, mac ${ep.MacAddress})`);
-  for (const a of ep.Result.ips ?? []) trace('network', `address ${a.address} on ${ep.IfName}, gateway ${a.gateway ?? '-'}`);
-  for (const r of ep.Result.routes ?? []) trace('network', `route ${r.dst} via ${r.gw ?? ep.Gateway}`);
-  for (const rule of iptablesRules(ep.ContainerID)) trace('iptables', rule);
-}
-
-/** The iptables rules the plugins made for a container: those whose comment names its id, and the
+/** The iptables rules portmap made for a container: those whose comment names its id, and the
  *  rules of the per-container chains they jump to. */
 export function iptablesRules(containerId: string): string[] {
   const r = spawnSync('iptables-save', [], { encoding: 'utf8' });

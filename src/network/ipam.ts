@@ -1,6 +1,5 @@
-// Addresses. Each network owns one IPv4 subnet; inside it the CNI `host-local` plugin hands out
-// addresses (one file per address in its data directory, created under its own lock, so 20
-// containers started at once never get the same one) and takes them back on DEL. This module only
+// Subnets. Each network owns one IPv4 subnet; inside it leases.ts hands out the addresses (one
+// O_EXCL file per address, so 20 containers started at once never get the same one). This module
 // chooses subnets: like Docker, from 172.17.0.0/16 ... 172.31.0.0/16 then 192.168.0.0/20 ...
 // (moby's default address pools), skipping any that overlaps a route of the host (`ip route`),
 // another network, or a subnet that the host's own address sits in.

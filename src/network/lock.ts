@@ -1,7 +1,7 @@
 // A lock between tsdocker processes (there is no daemon to serialise them): a file created with
 // O_EXCL (open(2): creation fails with EEXIST if it exists), holding the owner's pid. A lock whose
 // owner has died (kill -9) is taken over. Used for choosing subnets, host ports and for updating
-// the /etc/hosts files of the containers on one network; addresses have host-local's own lock.
+// the /etc/hosts files of the containers on one network; address leases need no lock (leases.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';

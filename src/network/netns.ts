@@ -1,7 +1,7 @@
 // A container's network namespace, kept alive by a bind mount of /proc/<pid>/ns/net on a file
 // (<root>/netns/<container id>), as `ip netns add` and podman do. The namespace then outlives the
-// container's processes until tsdocker has taken its network apart: the CNI plugins need it on DEL
-// to find the veth and the addresses whose iptables rules to remove, also after a kill -9.
+// container's processes until tsdocker has taken its network apart (veth.ts, and portmap's DEL),
+// also after a kill -9.
 // `--network container:NAME` joins the namespace through this file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

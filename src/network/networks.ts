@@ -5,10 +5,11 @@
 // br-<12 hex of the network id>, and a subnet chosen when they are created.
 //
 // State that must not outlive a reboot (like the bridges themselves) lives under /run/tsdocker:
-// host-local's address leases, host port claims, and the lock for choosing subnets.
+// address leases, host port claims, and the lock for choosing subnets.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
+import { compareText } from '../format';
 import { tempPath } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
@@ -52,12 +53,12 @@ export function bridgeDevice(net: NetworkRecord): string {
   return net.Options[BRIDGE_NAME_OPTION] ?? `br-${net.Id.slice(0, 12)}`;
 }
 
-/** The CNI network name: names host-local's lease directory and appears in iptables comments. */
-export function cniName(net: NetworkRecord): string {
+/** The CNI network name: names the lease directory (leases.ts) and appears in portmap's iptables comments. */
+export function cniName(net: Pick<NetworkRecord, 'Name' | 'Id'>): string {
   return net.Name === 'bridge' ? 'tsdocker-bridge' : `tsdocker-${net.Id.slice(0, 12)}`;
 }
 
-export function isUserDefined(net: NetworkRecord): boolean {
+export function isUserDefined(net: Pick<NetworkRecord, 'Name'>): boolean {
   return !PREDEFINED.includes(net.Name);
 }
 
@@ -104,7 +105,7 @@ export function listNetworks(root = stateRoot()): NetworkRecord[] {
   ensurePredefined(root);
   return fs.readdirSync(networksDir(root)).filter((f) => f.endsWith('.json'))
     .map((f) => readNetwork(f.slice(0, -5), root)).filter((n): n is NetworkRecord => n !== undefined)
-    .sort((a, b) => a.Name.localeCompare(b.Name));
+    .sort((a, b) => compareText(a.Name, b.Name));
 }
 
 function readNetwork(name: string, root: string): NetworkRecord | undefined {

@@ -101,10 +101,15 @@ describe('network: bridge, none, host, container, ports', { skip, concurrency: f
   test('--trace shows the veth pair, the address, the route and the iptables rules', () => {
     const r = tsdockerSync(e, ['--trace', 'run', '--rm', '-p', '80', e.image, 'true']);
     assert.equal(r.status, 0, r.stderr);
-    for (const step of [/cni: ADD \S+\/bridge/, /network: veth pair veth\w+ \(on \S+\) <-> eth0/, /network: address \d+\.\d+\.\d+\.\d+\/\d+ on eth0/,
-      /network: route 0\.0\.0\.0\/0/, /iptables: -A POSTROUTING -s \S+ ! -o \S+ .*-j MASQUERADE/, /iptables: .*-j DNAT/,
-      /cni: DEL \S+\/bridge/]) {
+    for (const step of [/ipam: lease \d+\.\d+\.\d+\.\d+ on tsdocker-bridge/,
+      /network: ip link add (veth\w+) type veth peer name eth0 address 02:42:\S+ netns \S+/,
+      /network: ip link set dev veth\w+ master tsdocker0/,
+      /network: nsenter --net=\S+ ip addr add \d+\.\d+\.\d+\.\d+\/\d+ dev eth0/,
+      /network: nsenter --net=\S+ ip route add default via \d+\.\d+\.\d+\.1 dev eth0/,
+      /cni: ADD \S+\/portmap/, /iptables: -A POSTROUTING -s \S+ ! -o \S+ .*-j MASQUERADE/, /iptables: .*-j DNAT/,
+      /cni: DEL \S+\/portmap/, /network: ip link del veth\w+/, /ipam: release \d+\.\d+\.\d+\.\d+ on tsdocker-bridge/]) {
       assert.match(r.stderr, step);
     }
+    assert.doesNotMatch(r.stderr, /cni: (ADD|DEL) \S+\/(bridge|host-local)/);
   });
 });

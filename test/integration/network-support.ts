@@ -1,4 +1,4 @@
-// Shared by the network-*.test.ts files: what the kernel and the CNI plugins hold for one container,
+// Shared by the network-*.test.ts files: what the kernel and tsdocker's files hold for one container,
 // so a test can check that `rm` (or a reconcile after kill -9) left nothing of it behind.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { skip as runSkip, tsdockerSync, type Env } from './run-support';
 
-export const skip = runSkip || (!fs.existsSync('/usr/lib/cni/bridge') ? 'needs containernetworking-plugins' :
+export const skip = runSkip || (!fs.existsSync('/usr/lib/cni/portmap') ? 'needs containernetworking-plugins' :
   spawnSync('iptables-save', [], { stdio: 'ignore' }).status !== 0 ? 'needs iptables' : false);
 
-/** host-local's leases live here (host-wide, per boot). */
+/** Address leases live here (host-wide, per boot: src/network/leases.ts). */
 const IPAM_DIR = '/run/tsdocker/ipam';
 const PORTS_DIR = '/run/tsdocker/ports';
 
