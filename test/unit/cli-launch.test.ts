@@ -1,7 +1,9 @@
-// bin/tsdocker loads the CLI as one bundle with a V8 code cache (src/cli/launch.ts): the cache is
-// made after a command it does not cover yet, a cache V8 rejects is made again, and without the
-// bundle the compiled modules run as they are. The CLI runs as a separate process, as typed.
+// bin/tsdocker loads the CLI as one bundle with a V8 code cache per command (src/cli/launch.ts): a
+// command's cache is made after a command line it does not cover yet, a cache V8 rejects is made
+// again, and without the bundle the compiled modules run as they are. The CLI runs as a separate
+// process, as typed.
 import { test } from 'node:test';
+import { commandWord } from '../../src/cli/launch';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,7 +12,7 @@ import * as path from 'node:path';
 
 const TOP = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(TOP, 'bin', 'tsdocker');
-const CACHE = path.join(TOP, 'dist', 'tsdocker.v8cache');
+const CACHES = path.join(TOP, 'dist', 'v8cache');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(TOP, 'package.json'), 'utf8')) as { version: string }).version;
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-launch-'));
 process.on('exit', () => fs.rmSync(ROOT, { recursive: true, force: true }));
@@ -21,20 +23,29 @@ function tsdocker(args: string[], env: NodeJS.ProcessEnv = {}) {
   });
 }
 
-const covered = (): string[] => (JSON.parse(fs.readFileSync(`${CACHE}.json`, 'utf8')) as { commands: string[] }).commands;
+test('the command word, read before the bundle is compiled', () => {
+  assert.equal(commandWord(['--root', '/x', '--trace', 'run', '--rm', 'busybox']), 'run');
+  assert.equal(commandWord(['--root=/x', 'image', 'ls']), 'image');
+  assert.equal(commandWord(['--version']), '');
+});
 
-test('the bundle and its cache: made after a new command, made again when V8 rejects it', { skip: !fs.existsSync(path.join(TOP, 'dist', 'tsdocker.js')) && 'no bundle' }, () => {
-  fs.writeFileSync(CACHE, 'not a V8 code cache');
-  const v = tsdocker(['--version']);
-  assert.equal(v.stdout, `${VERSION}\n`, v.stderr);
-  assert.notEqual(fs.readFileSync(CACHE, 'utf8'), 'not a V8 code cache');
-  assert.deepEqual(covered(), ['']);
-  const ps = tsdocker(['ps', '-a']);
-  assert.equal(ps.status, 0, ps.stderr);
-  assert.match(ps.stdout, /^CONTAINER ID/);
-  assert.deepEqual(covered(), ['', 'ps']);
+test('a cache per command: made after its first run, made again when V8 rejects it', { skip: !fs.existsSync(path.join(TOP, 'dist', 'tsdocker.js')) && 'no bundle' }, () => {
+  const ps = path.join(CACHES, 'ps.bin');
+  fs.mkdirSync(CACHES, { recursive: true });
+  fs.writeFileSync(ps, 'not a V8 code cache');
+  const r = tsdocker(['ps', '-a']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^CONTAINER ID/);
+  assert.notEqual(fs.readFileSync(ps, 'utf8'), 'not a V8 code cache');
+  const before = fs.statSync(ps).mtimeMs;
   assert.equal(tsdocker(['ps']).status, 0);
-  assert.deepEqual(covered(), ['', 'ps'], 'a command the cache covers leaves it as it is');
+  assert.equal(fs.statSync(ps).mtimeMs, before, 'a cache V8 accepted is left as it is');
+  const volume = path.join(CACHES, 'volume.bin');
+  fs.rmSync(volume, { force: true });
+  assert.equal(tsdocker(['--root', ROOT, 'volume', 'ls']).status, 0);
+  assert.ok(fs.statSync(volume).size > 0, 'made on the first run, named by the command word');
+  assert.equal(tsdocker(['--version']).stdout, `${VERSION}\n`);
+  assert.ok(!fs.existsSync(path.join(CACHES, '.bin')), 'no command, no cache');
 });
 
 test('TSDOCKER_NO_BUNDLE=1 runs the compiled modules one by one, with the same result', () => {
@@ -47,13 +58,14 @@ test('TSDOCKER_NO_BUNDLE=1 runs the compiled modules one by one, with the same r
 test('a bundle older than dist/src (tsc run alone) is not used: the modules just compiled are', { skip: !fs.existsSync(path.join(TOP, 'dist', 'tsdocker.js')) && 'no bundle' }, () => {
   const main = path.join(TOP, 'dist', 'src', 'cli', 'main.js');
   const before = fs.statSync(main);
-  const listBefore = fs.readFileSync(`${CACHE}.json`, 'utf8');
+  const cache = path.join(CACHES, 'images.bin');
+  fs.rmSync(cache, { force: true });
   const future = new Date(Date.now() + 3600_000);
   fs.utimesSync(main, future, future);
   try {
     const r = tsdocker(['images', '-q']);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(fs.readFileSync(`${CACHE}.json`, 'utf8'), listBefore, 'the bundle and its cache were left alone');
+    assert.ok(!fs.existsSync(cache), 'the bundle was not used, so no cache was made for it');
   } finally {
     fs.utimesSync(main, before.atime, before.mtime);
   }
