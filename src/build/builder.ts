@@ -14,6 +14,7 @@
 // (as Docker keeps them), nothing half-made stays anywhere.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isoTime } from '../clock';
 import { TsdockerError, wrap } from '../errors';
 import { sweepTemp, tempPath } from '../fsutil';
 import { addLayer, layerDescriptors, writeImage, type BaseImage } from '../image/commit';
@@ -244,7 +245,7 @@ class Builder {
 
     const layer = await work();
     const base = layer ? await addLayer(this.store, st.base, layer) : st.base;
-    const entry: HistoryEntry = { created: new Date().toISOString(), created_by: createdBy, ...(layer ? {} : { empty_layer: true }) };
+    const entry: HistoryEntry = { created: isoTime(), created_by: createdBy, ...(layer ? {} : { empty_layer: true }) };
     config.created = entry.created;
     config.rootfs = { type: 'layers', diff_ids: base.diffIds };
     config.history = [...(config.history ?? []), entry];
@@ -311,6 +312,6 @@ class Builder {
 
   /** A final stage that never got an id (FROM scratch and nothing else) still needs a config. */
   finishConfig(st: State): BuildImageConfig {
-    return { ...st.config, created: new Date().toISOString() };
+    return { ...st.config, created: isoTime() };
   }
 }

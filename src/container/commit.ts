@@ -3,6 +3,7 @@
 // history entry. `build` diffs its RUN containers the same way (containerLayer).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isoTime } from '../clock';
 import { TsdockerError } from '../errors';
 import { tempPath } from '../fsutil';
 import { parseDockerfile } from '../build/dockerfile';
@@ -46,7 +47,7 @@ export async function commitContainer(nameOrId: string, opts: CommitOptions, sto
 
   const layer = await containerLayer(rec, store, image, root);
   const base = await addLayer(store, baseOf(store, image), layer);
-  const created = new Date().toISOString();
+  const created = isoTime();
   config.created = created;
   if (opts.author !== undefined) config.author = opts.author;
   config.rootfs = { type: 'layers', diff_ids: base.diffIds };

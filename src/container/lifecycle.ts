@@ -10,6 +10,7 @@
 // Each step that creates something pushes its undo onto a stack (undo.ts), run in reverse on error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isoTime } from '../clock';
 import { TsdockerError, wrap } from '../errors';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { stateRoot } from '../root';
@@ -51,7 +52,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
     undo.push(`release name ${name}`, () => releaseName(name, id, root));
 
     const rec: ContainerRecord = {
-      Id: id, Name: name, Created: new Date().toISOString(), Image: image.id,
+      Id: id, Name: name, Created: isoTime(), Image: image.id,
       Path: cfg.Path, Args: cfg.Args, Config: cfg.Config, HostConfig: cfg.HostConfig, Mounts: cfg.Mounts,
       NetworkSettings: initialNetworkSettings(cfg.HostConfig.NetworkMode),
       State: { Status: 'created', Running: false, Pid: 0, ExitCode: 0, OOMKilled: false, Error: '',
@@ -129,13 +130,13 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot(),
       onStart: (pid: number) => {
         started = true;
         rec.State = { ...rec.State, Status: 'running', Running: true, Pid: pid, PidStartTime: processStartTime(pid),
-          StartedAt: new Date().toISOString() };
+          StartedAt: isoTime() };
         writeRecord(rec, root);
       },
     });
     exitCode = status.exitCode; // 128+N when signal N killed it
     rec.State = { ...rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: exitCode,
-      OOMKilled: status.oomKilled, FinishedAt: new Date().toISOString() };
+      OOMKilled: status.oomKilled, FinishedAt: isoTime() };
   } catch (err) {
     failure = err;
     const code = err instanceof TsdockerError ? err.exitCode : 125;
@@ -143,7 +144,7 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot(),
     // reason in State.Error; one that started and then failed is "exited".
     rec.State = { ...rec.State, Status: started ? 'exited' : 'created', Running: false, Pid: 0, ExitCode: code,
       Error: err instanceof Error ? err.message : String(err),
-      FinishedAt: started ? new Date().toISOString() : rec.State.FinishedAt };
+      FinishedAt: started ? isoTime() : rec.State.FinishedAt };
   }
   finish(rec, root);
   if (failure !== undefined) throw failure;

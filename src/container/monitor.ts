@@ -22,6 +22,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isoTime } from '../clock';
 import { TsdockerError } from '../errors';
 import { trace } from '../trace';
 import { AttachServer } from './attach-server';
@@ -169,7 +170,7 @@ class Monitor {
         onStart: (pid) => {
           started = true;
           this.rec.State = { ...this.rec.State, Status: 'running', Running: true, Pid: pid,
-            PidStartTime: processStartTime(pid), ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString() };
+            PidStartTime: processStartTime(pid), ExitCode: 0, Error: '', OOMKilled: false, StartedAt: isoTime() };
           this.save();
           this.report({ started: pid });
         },
@@ -200,7 +201,7 @@ class Monitor {
     this.attach.stdin = undefined;
     trace('monitor', `container ${this.rec.Id.slice(0, 12)} exited with ${code}`);
     this.rec.State = { ...this.rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: code,
-      OOMKilled: oomKilled, Error: error, FinishedAt: new Date().toISOString() };
+      OOMKilled: oomKilled, Error: error, FinishedAt: isoTime() };
     this.save();
     this.attach.exited(code);
     return code;

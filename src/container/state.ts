@@ -8,6 +8,7 @@
 // Nothing is touched while the monitor lives: it is about to write the real status itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isoTime } from '../clock';
 import { trace } from '../trace';
 import { containerDir, writeRecord } from './record';
 import type { ContainerRecord } from './types';
@@ -68,7 +69,7 @@ export function reconcile(rec: ContainerRecord, hooks: ReconcileHooks, root?: st
     if (isAlive(rec.State.Pid, rec.State.PidStartTime)) return rec; // runs on without its monitor
     trace('state', `container ${rec.Id.slice(0, 12)}: pid ${rec.State.Pid} is gone, marking it exited`);
     rec.State = { ...rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: EXIT_UNKNOWN,
-      FinishedAt: new Date().toISOString() };
+      FinishedAt: isoTime() };
     if (!writeRecord(rec, root)) return undefined;
   }
   const dir = containerDir(rec.Id, root);

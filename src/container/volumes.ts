@@ -4,6 +4,7 @@
 // volume (-v /ctr, or an image VOLUME) is labelled so `rm -v` and --rm know to delete it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isoTime } from '../clock';
 import { TsdockerError, wrap } from '../errors';
 import { readJson, removeTree, writeFileAtomic } from '../fsutil';
 import { stateRoot } from '../root';
@@ -45,7 +46,7 @@ export function createVolume(name: string, opts: { anonymous?: boolean; labels?:
     throw wrap(err, `create volume ${name}`);
   }
   const labels = { ...(opts.labels ?? {}), ...(opts.anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) };
-  const meta: VolumeMeta = { CreatedAt: new Date().toISOString(), Labels: Object.keys(labels).length > 0 ? labels : null };
+  const meta: VolumeMeta = { CreatedAt: isoTime(), Labels: Object.keys(labels).length > 0 ? labels : null };
   writeFileAtomic(path.join(dir, 'volume.json'), JSON.stringify(meta, null, 2) + '\n', root);
   return info(name, meta, root);
 }

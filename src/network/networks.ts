@@ -8,6 +8,7 @@
 // address leases, host port claims, and the lock for choosing subnets.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isoTime } from '../clock';
 import { TsdockerError } from '../errors';
 import { compareText } from '../format';
 import { tempPath } from '../fsutil';
@@ -64,7 +65,7 @@ export function isUserDefined(net: Pick<NetworkRecord, 'Name'>): boolean {
 
 function newRecord(name: string, driver: NetworkRecord['Driver'], config: IpamConfig[], options: Record<string, string>): NetworkRecord {
   return {
-    Name: name, Id: randomHex(32), Created: new Date().toISOString(), Scope: 'local',
+    Name: name, Id: randomHex(32), Created: isoTime(), Scope: 'local',
     Driver: driver, EnableIPv6: false, IPAM: { Driver: 'default', Options: {}, Config: config },
     Internal: false, Attachable: false, Ingress: false, Options: options, Labels: {},
   };
