@@ -84,7 +84,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
     if (netPlan.hosts && netPlan.resolvConf) Object.assign(etcFiles, { hosts: netPlan.hosts, resolvConf: netPlan.resolvConf });
     const spec = buildSpec({
       id, path: rec.Path, args: rec.Args, config: rec.Config, hostConfig: rec.HostConfig, mounts: rec.Mounts,
-      user, etcFiles, rootfs: 'rootfs', consoleSize: consoleSize(), extraMasked: thermalThrottlePaths(),
+      user, etcFiles, rootfs: 'rootfs', consoleSize: rec.Config.Tty ? consoleSize() : undefined, extraMasked: thermalThrottlePaths(),
       availableCaps: ownBoundingSet(), joinNetns: netPlan.joinNetns,
     });
     const { validateSpec } = require('../runtime') as typeof import('../runtime');
@@ -100,6 +100,8 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
   }
 }
 
+/** Our terminal's size, for -t. Only then: the first use of process.stdout makes its stream,
+ *  which for a pipe loads Node's net module (several ms). */
 function consoleSize(): { height: number; width: number } | undefined {
   const out = process.stdout;
   return out.isTTY && out.rows && out.columns ? { height: out.rows, width: out.columns } : undefined;
