@@ -3,19 +3,26 @@
  * versions), loaded in-process like any .node file: mount(2) and umount2(2) for the overlay root
  * filesystem and the network namespace pin, mknod(2) for device nodes and overlay whiteouts, and the
  * l*xattr(2) calls that must not follow symlinks (image layers, overlay's opaque directories),
- * bpf(2) to attach the device filter of a cgroup v2 (src/runtime/cgroups/devicefilter.ts), and
- * _exit(2) for leaving without Node's teardown.
+ * bpf(2) to attach the device filter of a cgroup v2 (src/runtime/cgroups/devicefilter.ts),
+ * _exit(2) for leaving without Node's teardown, and what starting the runtime helper takes without
+ * node:child_process: pipe2(2), posix_spawn(3), waitpid(2), and reading a pipe on Node's own event
+ * loop (src/runtime/helper.ts says why).
  *
  * Nothing here changes namespaces or threads: that is tsdocker-runtime's job, in its own process.
  * Each call returns what the system call returned, or -errno; libc.ts turns -errno into an error
  * naming the call and the path. Before this addon, tsdocker called libc through the koffi FFI,
  * whose loading cost about 12 ms of every `tsdocker run` (README, dependencies). */
+#define _GNU_SOURCE /* pipe2, POSIX_SPAWN_SETSID */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <uv.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -352,6 +360,392 @@ static napi_value js_exit(napi_env env, napi_callback_info info)
 	_exit((int)number(env, &a, 0));
 }
 
+/* Starting the runtime helper (src/runtime/helper.ts). Node's child_process costs every `tsdocker
+ * run` about 16 ms: loading it (it brings node:net and the streams) and its spawn, which libuv
+ * makes with fork(2), copying the page tables of Node's ~40 MB while the main thread waits. */
+
+/* pipe(): pipe2(2) with O_CLOEXEC, so that no other program Node starts inherits either end:
+ * [readFd, writeFd], or -errno. */
+static napi_value js_pipe(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return result(env, -1);
+	napi_value v, n;
+	napi_create_array_with_length(env, 2, &v);
+	for (uint32_t i = 0; i < 2; i++) {
+		napi_create_int32(env, fds[i], &n);
+		napi_set_element(env, v, i, n);
+	}
+	return v;
+}
+
+static void free_strings(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A JavaScript array of strings as a NULL-terminated, malloc'd char *[] (argv, envp); NULL with a
+ * TypeError thrown when it is not one. */
+static char **string_array(napi_env env, napi_value array)
+{
+	bool is_array = false;
+	uint32_t n = 0;
+	if (napi_is_array(env, array, &is_array) != napi_ok || !is_array || napi_get_array_length(env, array, &n) != napi_ok) {
+		napi_throw_type_error(env, NULL, "expected an array of strings");
+		return NULL;
+	}
+	char **v = calloc(n + 1, sizeof *v);
+	if (!v) {
+		napi_throw_error(env, NULL, "out of memory");
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value e;
+		size_t len;
+		if (napi_get_element(env, array, i, &e) != napi_ok || napi_get_value_string_utf8(env, e, NULL, 0, &len) != napi_ok) {
+			free_strings(v);
+			napi_throw_type_error(env, NULL, "expected an array of strings");
+			return NULL;
+		}
+		if (!(v[i] = malloc(len + 1))) {
+			free_strings(v);
+			napi_throw_error(env, NULL, "out of memory");
+			return NULL;
+		}
+		napi_get_value_string_utf8(env, e, v[i], len + 1, &len);
+	}
+	return v;
+}
+
+#define MAX_STDIO 16
+
+/* posix_spawn(3) of `file`, whose descriptor i (i < n) is the parent's stdio[i]. glibc makes the
+ * child with clone(CLONE_VM|CLONE_VFORK): it runs in the parent's memory until it calls execve, so
+ * no page table is copied, and an execve failure comes back as posix_spawn's result. The child
+ * starts clean, as libuv's uv_spawn makes it: every signal to its default action (Node ignores
+ * SIGPIPE, and an ignored signal stays ignored across execve(2)), none blocked, and with
+ * `new_session` a session of its own (setsid(2)). Returns the pid, or -1 with errno set. */
+static pid_t spawn_child(const char *file, char *const argv[], char *const envp[], const int *stdio, int n,
+			 bool new_session)
+{
+	int use[MAX_STDIO], moved[MAX_STDIO];
+	pid_t pid = -1;
+	int err = 0;
+	for (int i = 0; i < n; i++)
+		moved[i] = -1;
+	/* The dup2 actions run in order, so a parent descriptor that is another's target (stdio[1] == 0,
+	 * say) would be overwritten before its own turn: copy such descriptors above n first. */
+	for (int i = 0; i < n && !err; i++) {
+		use[i] = stdio[i];
+		if (stdio[i] < n && stdio[i] != i) {
+			use[i] = moved[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, n);
+			if (use[i] < 0)
+				err = errno;
+		}
+	}
+	/* The child's stdin, stdout and stderr are blocking, as uv_spawn leaves them: a program does not
+	 * expect EAGAIN there. O_NONBLOCK belongs to the open file, which Node's descriptor shares, so
+	 * clearing it here has the effect of libuv's clearing it in the child (fcntl(2)). */
+	for (int i = 0; i < n && i < 3 && !err; i++) {
+		int fl = fcntl(use[i], F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			fcntl(use[i], F_SETFL, fl & ~O_NONBLOCK);
+	}
+	if (!err) {
+		posix_spawn_file_actions_t actions;
+		posix_spawnattr_t attr;
+		sigset_t all, none;
+		/* Every signal, glibc's own two as well (32 and 33, for threads: signal(7)): sigfillset
+		 * leaves them out, and posix_spawn sets the ones it is not told to reset to SIG_IGN in
+		 * the child, which execve would keep. The set is the kernel's bit mask. */
+		memset(&all, 0xff, sizeof all);
+		sigemptyset(&none);
+		posix_spawn_file_actions_init(&actions);
+		posix_spawnattr_init(&attr);
+		/* dup2 onto itself clears FD_CLOEXEC (glibc 2.29 and later, as POSIX now says). */
+		for (int i = 0; i < n && !err; i++)
+			err = posix_spawn_file_actions_adddup2(&actions, use[i], i);
+		if (!err)
+			err = posix_spawnattr_setsigdefault(&attr, &all);
+		if (!err)
+			err = posix_spawnattr_setsigmask(&attr, &none);
+		if (!err)
+			err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+							   (new_session ? POSIX_SPAWN_SETSID : 0));
+		if (!err)
+			err = posix_spawn(&pid, file, &actions, &attr, argv, envp);
+		posix_spawnattr_destroy(&attr);
+		posix_spawn_file_actions_destroy(&actions);
+	}
+	for (int i = 0; i < n; i++)
+		if (moved[i] >= 0)
+			close(moved[i]);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return pid;
+}
+
+/* spawn(file, argv, env, stdio, newSession): posix_spawn(3); env is a list of "NAME=value", stdio
+ * the parent's descriptor for each of the child's 0..n-1 (a /dev/null the caller opened for none).
+ * Returns the pid, or -errno (also when execve failed, ENOENT for a missing file). */
+static napi_value js_spawn(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = NULL;
+	char **argv = NULL, **envp = NULL;
+	int stdio[MAX_STDIO];
+	uint32_t n = 0;
+	bool is_array = false, new_session = false;
+	if (!a.s[0] || a.n < 5 || napi_is_array(env, a.v[3], &is_array) != napi_ok || !is_array ||
+	    napi_get_array_length(env, a.v[3], &n) != napi_ok || n > MAX_STDIO ||
+	    napi_get_value_bool(env, a.v[4], &new_session) != napi_ok) {
+		napi_throw_type_error(env, NULL, "expected spawn(file, argv, env, stdio, newSession)");
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value e;
+		if (napi_get_element(env, a.v[3], i, &e) != napi_ok || napi_get_value_int32(env, e, &stdio[i]) != napi_ok ||
+		    stdio[i] < 0) {
+			napi_throw_type_error(env, NULL, "expected a descriptor for each of the child's stdio");
+			goto out;
+		}
+	}
+	if (!(argv = string_array(env, a.v[1])) || !(envp = string_array(env, a.v[2])))
+		goto out;
+	v = result(env, spawn_child(a.s[0], argv, envp, stdio, (int)n, new_session));
+out:
+	free_strings(argv);
+	free_strings(envp);
+	free_args(&a);
+	return v;
+}
+
+/* waitpid(pid, noHang): waitpid(2) for that one child (never -1 or 0: any child, or a group).
+ * { code, signal } once it has ended: its exit status and null, or null and the signal that killed
+ * it; 0 with noHang while it runs; or -errno. */
+static napi_value js_waitpid(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 0) < 0)
+		return NULL;
+	int32_t pid = 0;
+	bool nohang = false;
+	if (a.n < 1 || napi_get_value_int32(env, a.v[0], &pid) != napi_ok || pid <= 0 ||
+	    (a.n > 1 && napi_get_value_bool(env, a.v[1], &nohang) != napi_ok)) {
+		napi_throw_type_error(env, NULL, "expected waitpid(pid > 0, noHang)");
+		return NULL;
+	}
+	int status = 0;
+	pid_t r;
+	do
+		r = waitpid(pid, &status, nohang ? WNOHANG : 0);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return result(env, r);
+	napi_value o, code, signal;
+	napi_create_object(env, &o);
+	if (WIFSIGNALED(status)) {
+		napi_get_null(env, &code);
+		napi_create_int32(env, WTERMSIG(status), &signal);
+	} else {
+		napi_create_int32(env, WEXITSTATUS(status), &code);
+		napi_get_null(env, &signal);
+	}
+	napi_set_named_property(env, o, "code", code);
+	napi_set_named_property(env, o, "signal", signal);
+	return o;
+}
+
+/* Reading a pipe on Node's own event loop: a libuv poll handle (uv_poll_start, epoll(7)) on the
+ * descriptor, and a read(2) in its callback, on the main thread. This is how net.Socket reads a
+ * pipe, without loading node:net and the streams; and unlike fs.read on libuv's threadpool it keeps
+ * no thread blocked in read(2) for the life of a container, and it can stop at any time (exec -d
+ * lets the helper run on alone). */
+struct reader {
+	uv_poll_t poll;
+	napi_env env;
+	napi_ref callback;
+	napi_async_context context;
+	int fd;
+	bool polling;         /* until stop_polling */
+	bool in_callback;     /* JavaScript is running its callback */
+	bool release_pending; /* readStop was called from the callback */
+	struct reader *next;
+};
+
+static struct reader *readers;
+
+static void free_reader(uv_handle_t *handle)
+{
+	free(handle->data);
+}
+
+static void cleanup_reader(void *arg);
+
+/* Stop and close the poll handle, at once. Closing it takes the descriptor out of epoll(7) by its
+ * number, so it must happen while the number is still this pipe's: before the callback that may
+ * close it, and before the caller of readStop closes it (a number reused by a new reader would
+ * lose its events). libuv frees nothing until its close callback, which runs later in the loop. */
+static void stop_polling(struct reader *r)
+{
+	if (!r->polling)
+		return;
+	r->polling = false;
+	for (struct reader **p = &readers; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	napi_remove_env_cleanup_hook(r->env, cleanup_reader, r);
+	uv_close((uv_handle_t *)&r->poll, free_reader); /* stops it too */
+}
+
+/* Let go of the JavaScript callback and its async context (not while it runs). */
+static void release(struct reader *r)
+{
+	napi_delete_reference(r->env, r->callback);
+	napi_async_destroy(r->env, r->context);
+}
+
+/* Node is tearing its environment down with the reader still on. */
+static void cleanup_reader(void *arg)
+{
+	stop_polling(arg);
+	release(arg);
+}
+
+/* Readable (or hung up: libuv reports that as readable too, and read(2) returns 0). The callback
+ * gets a Buffer, null at end of file, or -errno; before those two the reader has stopped. It is
+ * called as any callback from libuv is (napi_make_callback): promises resolved there settle when
+ * it returns, and what it throws is an uncaught exception. */
+static void on_readable(uv_poll_t *poll, int status, int events)
+{
+	(void)events;
+	struct reader *r = poll->data;
+	napi_env env = r->env;
+	char buf[65536];
+	ssize_t n = status; /* libuv's errors are -errno */
+	if (status == 0) {
+		do
+			n = read(r->fd, buf, sizeof buf);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0)
+			n = -errno;
+	}
+	if (n <= 0)
+		stop_polling(r);
+	napi_handle_scope scope;
+	napi_open_handle_scope(env, &scope);
+	napi_value callback, recv, arg, ignored;
+	napi_get_reference_value(env, r->callback, &callback);
+	napi_get_global(env, &recv); /* napi_make_callback wants an object */
+	if (n > 0)
+		napi_create_buffer_copy(env, n, buf, NULL, &arg);
+	else if (n == 0)
+		napi_get_null(env, &arg);
+	else
+		napi_create_int32(env, (int32_t)n, &arg);
+	r->in_callback = true;
+	if (napi_make_callback(env, r->context, recv, callback, 1, &arg, &ignored) == napi_pending_exception) {
+		napi_value err;
+		napi_get_and_clear_last_exception(env, &err);
+		napi_fatal_exception(env, err);
+	}
+	r->in_callback = false;
+	napi_close_handle_scope(env, scope);
+	if (n <= 0 || r->release_pending)
+		release(r);
+}
+
+/* readStart(fd, callback): call callback with what can be read from fd, until end of file; libuv
+ * makes the descriptor non-blocking (O_NONBLOCK is the open file's: give the other process its own
+ * end, as a pipe does). Returns 0 or -errno. Stop it, and only then close fd, with readStop. */
+static napi_value js_read_start(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 0) < 0)
+		return NULL;
+	int32_t fd = -1;
+	napi_valuetype t = napi_undefined;
+	if (a.n >= 2)
+		napi_typeof(env, a.v[1], &t);
+	if (t != napi_function || napi_get_value_int32(env, a.v[0], &fd) != napi_ok) {
+		napi_throw_type_error(env, NULL, "expected readStart(fd, callback)");
+		return NULL;
+	}
+	struct uv_loop_s *loop;
+	struct reader *r = calloc(1, sizeof *r);
+	if (!r) {
+		napi_throw_error(env, NULL, "out of memory");
+		return NULL;
+	}
+	int err;
+	if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+		free(r);
+		napi_throw_error(env, NULL, "no event loop");
+		return NULL;
+	}
+	if ((err = uv_poll_init(loop, &r->poll, fd)) < 0) {
+		free(r);
+		errno = -err;
+		return result(env, -1);
+	}
+	r->poll.data = r;
+	r->env = env;
+	r->fd = fd;
+	r->polling = true;
+	napi_value resource, name;
+	napi_create_object(env, &resource);
+	napi_create_string_utf8(env, "tsdocker:read", NAPI_AUTO_LENGTH, &name);
+	napi_async_init(env, resource, name, &r->context);
+	napi_create_reference(env, a.v[1], 1, &r->callback);
+	napi_add_env_cleanup_hook(env, cleanup_reader, r);
+	r->next = readers;
+	readers = r;
+	if ((err = uv_poll_start(&r->poll, UV_READABLE, on_readable)) < 0) {
+		stop_polling(r);
+		release(r);
+		errno = -err;
+		return result(env, -1);
+	}
+	return result(env, 0);
+}
+
+/* readStop(fd): stop the reader of fd, which is not closed: close it after this. 0, or -EBADF when
+ * there is none (it ended, or never began). */
+static napi_value js_read_stop(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 0) < 0)
+		return NULL;
+	int32_t fd = -1;
+	if (a.n < 1 || napi_get_value_int32(env, a.v[0], &fd) != napi_ok) {
+		napi_throw_type_error(env, NULL, "expected readStop(fd)");
+		return NULL;
+	}
+	for (struct reader *r = readers; r; r = r->next)
+		if (r->fd == fd) {
+			stop_polling(r);
+			if (r->in_callback)
+				r->release_pending = true;
+			else
+				release(r);
+			return result(env, 0);
+		}
+	errno = EBADF;
+	return result(env, -1);
+}
+
 NAPI_MODULE_INIT()
 {
 	static const struct {
@@ -363,6 +757,9 @@ NAPI_MODULE_INIT()
 		{ "lgetxattr", js_lgetxattr }, { "llistxattr", js_llistxattr },
 		{ "lremovexattr", js_lremovexattr }, { "exit", js_exit },
 		{ "attachDeviceFilter", js_attach_device_filter },
+		{ "pipe", js_pipe },           { "spawn", js_spawn },
+		{ "waitpid", js_waitpid },     { "readStart", js_read_start },
+		{ "readStop", js_read_stop },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

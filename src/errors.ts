@@ -95,6 +95,7 @@ const ERRNO: Record<number, [string, string]> = {
   7: ['E2BIG', 'argument list too long'],
   8: ['ENOEXEC', 'exec format error'],
   9: ['EBADF', 'bad file descriptor'],
+  10: ['ECHILD', 'no child processes'],
   11: ['EAGAIN', 'resource temporarily unavailable'],
   12: ['ENOMEM', 'cannot allocate memory'],
   13: ['EACCES', 'permission denied'],

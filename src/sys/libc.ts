@@ -4,8 +4,9 @@
 // errnoError() naming the call and the path, the way crun reports "mknod `%s`".
 //
 // Node's own fs covers chown/lchown, lutimes, symlink, link; what is missing is creating device
-// nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), and bpf(2) for
-// the device filter of a cgroup v2. The addon replaced the koffi FFI, whose loading took about
+// nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), bpf(2) for the
+// device filter of a cgroup v2, and starting a program without node:child_process (posix_spawn(3),
+// waitpid(2), and reading a pipe on the event loop). The addon replaced the koffi FFI, whose loading took about
 // 12 ms of every `tsdocker run`; the addon loads in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
 import { TsdockerError, errnoError } from '../errors';
@@ -25,6 +26,15 @@ interface Sys {
   /** 0, or which bpf(2) step (or the open of the directory) failed, with errno and the verifier's log */
   attachDeviceFilter(cgroupDir: string, program: Buffer): 0 | { step: string; errno: number; log?: string };
   exit(status: number): never;
+  /** [read end, write end], or -errno */
+  pipe(): [number, number] | number;
+  /** the pid, or -errno */
+  spawn(file: string, argv: string[], env: string[], stdio: number[], newSession: boolean): number;
+  /** the status once it has ended, 0 (noHang) while it runs, or -errno */
+  waitpid(pid: number, noHang: boolean): WaitStatus | number;
+  /** 0 or -errno; onRead gets a Buffer, null at end of file, or -errno */
+  readStart(fd: number, onRead: (chunk: Buffer | null | number) => void): number;
+  readStop(fd: number): number;
 }
 
 let sys: Sys | undefined;
@@ -131,6 +141,56 @@ export function attachDeviceFilter(cgroupDir: string, program: Buffer): void {
   // The log lists every instruction checked; the reason is at the end. Keep the error one line.
   const reason = r.log.trim().split('\n').slice(-3).join('; ');
   throw new TsdockerError(`${err.message}: verifier: ${reason}`, { code: err.code, errno: err.errno, path: cgroupDir });
+}
+
+/** pipe2(2) with O_CLOEXEC: [read end, write end]. */
+export function pipe(): [number, number] {
+  return check(load().pipe(), 'pipe', '');
+}
+
+/**
+ * posix_spawn(3) of `file` with `argv` and only the environment `env` ("NAME=value"), without
+ * node:child_process (src/runtime/helper.ts says why). The child's descriptor i is our `stdio[i]`;
+ * it starts with every signal at its default action and none blocked, and with `newSession` in a
+ * session of its own. Returns its pid: reap it with waitpid, nobody else will. A failed execve
+ * (ENOENT, EACCES) is thrown from here.
+ */
+export function spawn(file: string, argv: string[], env: string[], stdio: number[], opts: { newSession?: boolean } = {}): number {
+  return check(load().spawn(file, argv, env, stdio, opts.newSession ?? false), 'posix_spawn', file);
+}
+
+/** How a child ended: its exit status, or the number of the signal that killed it. */
+export interface WaitStatus {
+  code: number | null;
+  signal: number | null;
+}
+
+/** waitpid(2) for one child of ours: its status once it has ended (waiting for that), or with
+ *  `noHang` undefined while it still runs. */
+export function waitpid(pid: number, noHang = false): WaitStatus | undefined {
+  const r = load().waitpid(pid, noHang);
+  if (r === 0) return undefined;
+  return check(r, 'waitpid', `pid ${pid}`);
+}
+
+/**
+ * Read `fd` on Node's event loop, on the main thread, whenever it is readable (native/sys.c: a
+ * libuv poll handle, as net.Socket reads a pipe, without loading node:net): `onData` for each
+ * chunk, then `onEnd` once, at end of file or with the error of read(2). The descriptor becomes
+ * non-blocking. Until then the reader keeps Node's event loop alive; stop it with readStop (before
+ * closing fd).
+ */
+export function readStart(fd: number, onData: (chunk: Buffer) => void, onEnd: (err?: TsdockerError) => void): void {
+  check(load().readStart(fd, (chunk) => {
+    if (chunk === null) onEnd();
+    else if (typeof chunk === 'number') onEnd(errnoError('read', -chunk, `fd ${fd}`));
+    else onData(chunk);
+  }), 'poll', `fd ${fd}`);
+}
+
+/** Stop the reader of `fd` (it is not closed); false when there was none, or it had ended. */
+export function readStop(fd: number): boolean {
+  return load().readStop(fd) === 0;
 }
 
 /** _exit(2): end the process now, without Node's exit handlers or the teardown of its VM. */
