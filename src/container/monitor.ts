@@ -19,11 +19,11 @@
 //
 // If this process is killed, the helper sees fd 3 close and kills the container, and the next
 // tsdocker command finds the monitor gone and reconciles the record (state.ts).
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isoTime } from '../clock';
 import { TsdockerError } from '../errors';
+import type { Helper } from '../runtime/helper';
 import { trace } from '../trace';
 import { AttachServer } from './attach-server';
 import { destroyContainer } from './cleanup';
@@ -115,7 +115,7 @@ function releaseLock(): void {
 class Monitor {
   private readonly attach: AttachServer;
   private readonly log: number;
-  private helper?: ChildProcess;
+  private helper?: Helper;
   private removed = false;
 
   constructor(private readonly rec: ContainerRecord, private readonly root: string, private readonly dir: string,
@@ -208,7 +208,7 @@ class Monitor {
   }
 
   /** The helper's stdout and stderr are the container's: into the log and to attached clients. */
-  private connect(helper: ChildProcess): void {
+  private connect(helper: Helper): void {
     this.helper = helper;
     this.attach.stdin = helper.stdin ?? undefined;
     helper.stdin?.on('error', () => {}); // the container closed its stdin: input is dropped

@@ -7,13 +7,12 @@
 //
 // Node never calls clone, setns, mount or pivot_root itself: it runs several threads, and those
 // calls need a single-threaded process (docs/runtime.md).
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND } from '../errors';
 import { trace } from '../trace';
 import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
-import { spawnHelper } from './helper';
+import { spawnHelper, type Helper } from './helper';
 import type { ErrorMsg, ToHelper } from './protocol';
 import { converse } from './session';
 import type { RuntimeSpec } from './spec';
@@ -34,7 +33,7 @@ export interface StartOptions {
    *  'pipe' (a detached container's monitor): to pipes that onSpawn receives */
   stdio?: 'inherit' | 'pipe';
   /** with stdio 'pipe': the helper process, whose stdin/stdout/stderr are the container's */
-  onSpawn?: (helper: import('node:child_process').ChildProcess) => void;
+  onSpawn?: (helper: Helper) => void;
   /** called with the container's first process's host pid, once its command runs */
   onStart?: (hostPid: number) => void;
   /** called with the child's host pid after it joined its cgroup and before it is released: the
@@ -72,8 +71,7 @@ export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
     // validateSpec has checked what the cgroups module's narrower types require (device rule types).
     cgroup = createCgroup(opts.id, spec.linux?.resources as CgroupResources | undefined);
   } catch (err) {
-    helper.on('error', () => {}); // the cgroup's error is the one to report
-    helper.kill('SIGKILL');
+    helper.abort(); // it has cloned nothing yet; the cgroup's error is the one to report
     throw err;
   }
   try {
@@ -83,7 +81,7 @@ export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
   }
 }
 
-async function supervise(opts: StartOptions, helper: ChildProcess, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
+async function supervise(opts: StartOptions, helper: Helper, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
   const exit = await converse(helper, messages, {
     onPid(pid) {
       trace('runtime', `container process is host pid ${pid}; add it to its cgroup, then release it`);

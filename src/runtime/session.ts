@@ -12,10 +12,9 @@
 //
 // While it lasts, the signals tsdocker receives go on to the helper, which passes them to the
 // container's process, as `docker run` does (--sig-proxy).
-import type { ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
 import { TsdockerError, wrap } from '../errors';
 import { trace } from '../trace';
+import type { Helper, WaitStatus } from './helper';
 import { Decoder, MessageType, encode, type ErrorMsg, type ExitMsg, type ToHelper } from './protocol';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -31,10 +30,8 @@ export interface SessionHandlers {
 }
 
 /** Resolves with the helper's EXIT message once it has exited; rejects with the first failure. */
-export function converse(helper: ChildProcess, messages: ToHelper[], h: SessionHandlers): Promise<ExitMsg | undefined> {
+export function converse(helper: Helper, messages: ToHelper[], h: SessionHandlers): Promise<ExitMsg | undefined> {
   return new Promise((resolve, reject) => {
-    const toHelper = helper.stdio[3] as Writable;
-    const fromHelper = helper.stdio[4] as Readable;
     const decoder = new Decoder();
     let pid = 0;
     let failure: TsdockerError | undefined;
@@ -53,12 +50,12 @@ export function converse(helper: ChildProcess, messages: ToHelper[], h: SessionH
       return true;
     };
 
-    // Closing fd 3 is how the helper learns that Node has gone; keep it open until the helper exits.
-    toHelper.on('error', () => {});
-    // One write for the whole configuration: one system call rather than one per message.
-    toHelper.write(Buffer.concat(messages.map(encode)));
+    // Closing fd 3 is how the helper learns that Node has gone: the Helper keeps it open until the
+    // helper exits. One write for the whole configuration: one system call rather than one per message.
+    helper.write(Buffer.concat(messages.map(encode)));
 
-    fromHelper.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
+      if (settled) return;
       let received;
       try {
         received = decoder.push(chunk);
@@ -72,17 +69,16 @@ export function converse(helper: ChildProcess, messages: ToHelper[], h: SessionH
           pid = m.pid;
           try {
             h.onPid(pid);
-            toHelper.write(encode({ type: MessageType.Go }));
+            helper.write(encode({ type: MessageType.Go }));
           } catch (err) {
             failure ??= err instanceof TsdockerError ? err : wrap(err, `prepare pid ${pid}`);
-            toHelper.end(); // the helper kills the child, which never ran the command
+            helper.closeInput(); // the helper kills the child, which never ran the command
           }
         } else if (m.type === MessageType.Started) {
           if (h.onStarted?.(pid) && settle()) {
-            toHelper.destroy();
-            fromHelper.destroy();
-            helper.unref();
+            helper.release();
             resolve(undefined);
+            return;
           }
         } else if (m.type === MessageType.Error) {
           failure ??= h.toError(m);
@@ -90,19 +86,22 @@ export function converse(helper: ChildProcess, messages: ToHelper[], h: SessionH
           exit = m;
         }
       }
-    });
+    };
 
-    helper.on('error', (err) => {
-      failure ??= wrap(err, 'start runtime helper');
-    });
-    helper.on('exit', () => toHelper.destroy());
-    helper.on('close', (code, signal) => {
+    helper.read(onData, (status) => {
       if (!settle()) return;
       if (failure) return reject(failure);
       if (!exit) {
-        return reject(new TsdockerError(`runtime helper exited without reporting a status (${signal ?? `code ${code}`})`));
+        return reject(new TsdockerError(`runtime helper exited without reporting a status (${describe(status)})`));
       }
       resolve(exit);
     });
   });
+}
+
+/** "SIGKILL" or "code 1", as child_process named how a child ended. */
+function describe(status: WaitStatus): string {
+  if (status.signal === null) return `code ${status.code}`;
+  const { signals } = (require('node:os') as typeof import('node:os')).constants;
+  return Object.keys(signals).find((name) => signals[name as NodeJS.Signals] === status.signal) ?? `signal ${status.signal}`;
 }

@@ -149,6 +149,13 @@ describe('tsdocker run', { skip }, () => {
     assert.equal(r.stdout, '0 1 2 3 ', r.stderr);
   });
 
+  test('the command starts with no signal ignored or blocked', () => {
+    // Node ignores SIGPIPE, and glibc's posix_spawn would leave its own signals 32 and 33 ignored:
+    // neither may reach the container, as an ignored signal survives execve(2).
+    const r = run([e.image, 'grep', '-E', '^Sig(Blk|Ign)', '/proc/self/status']);
+    assert.equal(r.stdout, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n', r.stderr);
+  });
+
   test('network: loopback only with --network none, the host\'s with --network host', () => {
     assert.equal(sh('ls /sys/class/net | tr "\\n" " "', ['--network', 'none']).stdout, 'lo ');
     const host = sh('ls /sys/class/net | wc -l', ['--network', 'host']).stdout.trim();
