@@ -6,7 +6,7 @@
  * bpf(2) to attach the device filter of a cgroup v2 (src/runtime/cgroups/devicefilter.ts),
  * _exit(2) for leaving without Node's teardown, and what starting the runtime helper takes without
  * node:child_process: pipe2(2), posix_spawn(3), waitpid(2), and reading a pipe on Node's own event
- * loop (src/runtime/helper.ts says why).
+ * loop (src/runtime/helper.ts says why); isatty(3) and the terminal's size without node:tty.
  *
  * Nothing here changes namespaces or threads: that is tsdocker-runtime's job, in its own process.
  * Each call returns what the system call returned, or -errno; libc.ts turns -errno into an error
@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -746,6 +747,39 @@ static napi_value js_read_stop(napi_env env, napi_callback_info info)
 	return result(env, -1);
 }
 
+/* isatty(fd): isatty(3), 1 or 0. node:tty's isatty would load node:net with it (src/cli/main.ts). */
+static napi_value js_isatty(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 0) < 0)
+		return NULL;
+	int32_t fd = -1;
+	if (a.n >= 1)
+		napi_get_value_int32(env, a.v[0], &fd);
+	return result(env, isatty(fd));
+}
+
+/* windowSize(fd): { rows, columns } of the terminal fd, ioctl(2) TIOCGWINSZ (tty_ioctl(4)), or -errno. */
+static napi_value js_window_size(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 0) < 0)
+		return NULL;
+	int32_t fd = -1;
+	if (a.n >= 1)
+		napi_get_value_int32(env, a.v[0], &fd);
+	struct winsize ws;
+	if (ioctl(fd, TIOCGWINSZ, &ws) < 0)
+		return result(env, -1);
+	napi_value o, rows, columns;
+	napi_create_object(env, &o);
+	napi_create_uint32(env, ws.ws_row, &rows);
+	napi_create_uint32(env, ws.ws_col, &columns);
+	napi_set_named_property(env, o, "rows", rows);
+	napi_set_named_property(env, o, "columns", columns);
+	return o;
+}
+
 NAPI_MODULE_INIT()
 {
 	static const struct {
@@ -759,7 +793,8 @@ NAPI_MODULE_INIT()
 		{ "attachDeviceFilter", js_attach_device_filter },
 		{ "pipe", js_pipe },           { "spawn", js_spawn },
 		{ "waitpid", js_waitpid },     { "readStart", js_read_start },
-		{ "readStop", js_read_stop },
+		{ "readStop", js_read_stop },   { "isatty", js_isatty },
+		{ "windowSize", js_window_size },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

@@ -2,9 +2,9 @@
 // runs `true` should not wait for the CLI), so only the module of the command being run is loaded,
 // with the small parser (parser.ts); the table below is all that `tsdocker --help` needs, and the
 // help screen's module (help.ts) and the "did you mean" search (suggest.ts) load only when used.
-import { isatty } from 'node:tty';
 import { TsdockerError, EXIT_TSDOCKER } from '../errors';
 import { setRoot } from '../root';
+import { exitNow, isatty } from '../sys/libc';
 import { setTrace } from '../trace';
 import { last } from './args';
 import type { CommandModule } from './command';
@@ -133,10 +133,19 @@ export function reportError(err: unknown): number {
  */
 export function exit(status: number): void {
   process.exitCode = status;
-  if ([0, 1, 2].some((fd) => isatty(fd))) return;
+  if (onTerminal()) return;
   process.once('beforeExit', () => {
     if (process.getActiveResourcesInfo().length > 0) return;
-    const { exitNow } = require('../sys/libc') as typeof import('../sys/libc');
     exitNow(Number(process.exitCode ?? status));
   });
+}
+
+/** Is stdin, stdout or stderr a terminal? Asked of the addon: node:tty's isatty would load node:net
+ *  with it, ~5 ms. Without the addon (a broken install), Node's usual exit is the safe answer. */
+function onTerminal(): boolean {
+  try {
+    return [0, 1, 2].some((fd) => isatty(fd));
+  } catch {
+    return true;
+  }
 }

@@ -14,6 +14,7 @@ import { isoTime } from '../clock';
 import { TsdockerError, wrap } from '../errors';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { stateRoot } from '../root';
+import { windowSize } from '../sys/libc';
 import { trace } from '../trace';
 import { ownBoundingSet } from './caps';
 import { destroyContainer, killContainer } from './cleanup';
@@ -100,11 +101,11 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
   }
 }
 
-/** Our terminal's size, for -t. Only then: the first use of process.stdout makes its stream,
- *  which for a pipe loads Node's net module (several ms). */
+/** Our terminal's size, for -t. From the addon (TIOCGWINSZ), not process.stdout.rows: making
+ *  process.stdout loads node:tty and node:net (several ms), for a terminal as for a pipe. */
 function consoleSize(): { height: number; width: number } | undefined {
-  const out = process.stdout;
-  return out.isTTY && out.rows && out.columns ? { height: out.rows, width: out.columns } : undefined;
+  const size = windowSize(1);
+  return size?.rows && size.columns ? { height: size.rows, width: size.columns } : undefined;
 }
 
 /**

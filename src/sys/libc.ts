@@ -5,9 +5,10 @@
 //
 // Node's own fs covers chown/lchown, lutimes, symlink, link; what is missing is creating device
 // nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), bpf(2) for the
-// device filter of a cgroup v2, and starting a program without node:child_process (posix_spawn(3),
-// waitpid(2), and reading a pipe on the event loop). The addon replaced the koffi FFI, whose loading took about
-// 12 ms of every `tsdocker run`; the addon loads in well under a millisecond (README, dependencies).
+// device filter of a cgroup v2, starting a program without node:child_process (posix_spawn(3),
+// waitpid(2), and reading a pipe on the event loop), and isatty(3) without node:tty. The addon
+// replaced the koffi FFI, whose loading took about 12 ms of every `tsdocker run`; the addon loads
+// in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
 import { TsdockerError, errnoError } from '../errors';
 import { installDir } from '../install';
@@ -35,6 +36,10 @@ interface Sys {
   /** 0 or -errno; onRead gets a Buffer, null at end of file, or -errno */
   readStart(fd: number, onRead: (chunk: Buffer | null | number) => void): number;
   readStop(fd: number): number;
+  /** 1 or 0 */
+  isatty(fd: number): number;
+  /** the size, or -errno */
+  windowSize(fd: number): { rows: number; columns: number } | number;
 }
 
 let sys: Sys | undefined;
@@ -191,6 +196,17 @@ export function readStart(fd: number, onData: (chunk: Buffer) => void, onEnd: (e
 /** Stop the reader of `fd` (it is not closed); false when there was none, or it had ended. */
 export function readStop(fd: number): boolean {
   return load().readStop(fd) === 0;
+}
+
+/** isatty(3). node:tty's isatty is the same call, but loading node:tty loads node:net too, ~5 ms. */
+export function isatty(fd: number): boolean {
+  return load().isatty(fd) === 1;
+}
+
+/** The size of the terminal on `fd` (TIOCGWINSZ, tty_ioctl(4)), or undefined when it is not one. */
+export function windowSize(fd: number): { rows: number; columns: number } | undefined {
+  const r = load().windowSize(fd);
+  return typeof r === 'number' ? undefined : r;
 }
 
 /** _exit(2): end the process now, without Node's exit handlers or the teardown of its VM. */

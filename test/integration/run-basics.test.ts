@@ -156,6 +156,24 @@ describe('tsdocker run', { skip }, () => {
     assert.equal(r.stdout, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n', r.stderr);
   });
 
+  test('a foreground run loads neither node:child_process nor node:net (start-up time)', () => {
+    // A preload writes the list of Node's own modules loaded, once the command is done (the CLI
+    // leaves with _exit(2) from 'beforeExit', which a listener added first still sees).
+    const list = path.join(tmp, 'modules.txt');
+    const preload = path.join(tmp, 'modules.js');
+    fs.writeFileSync(preload, `const write = () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n'));
+process.on('beforeExit', write);
+process.on('exit', write);
+`);
+    const r = run(['--network', 'none', e.image, 'true'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    assert.equal(r.status, 0, r.stderr);
+    const loaded = fs.readFileSync(list, 'utf8').split('\n');
+    assert.ok(loaded.includes('NativeModule fs'), 'the list is the one of Node\'s modules');
+    for (const m of ['child_process', 'net', 'tty']) {
+      assert.ok(!loaded.includes(`NativeModule ${m}`), `node:${m} was loaded`);
+    }
+  });
+
   test('network: loopback only with --network none, the host\'s with --network host', () => {
     assert.equal(sh('ls /sys/class/net | tr "\\n" " "', ['--network', 'none']).stdout, 'lo ');
     const host = sh('ls /sys/class/net | wc -l', ['--network', 'host']).stdout.trim();
