@@ -6,7 +6,8 @@
  * bpf(2) to attach the device filter of a cgroup v2 (src/runtime/cgroups/devicefilter.ts),
  * _exit(2) for leaving without Node's teardown, and what starting the runtime helper takes without
  * node:child_process: pipe2(2), posix_spawn(3), waitpid(2), and reading a pipe on Node's own event
- * loop (src/runtime/helper.ts says why); isatty(3) and the terminal's size without node:tty.
+ * loop (src/runtime/helper.ts says why), and running a short program to its end (the network's
+ * `ip` and CNI runs); isatty(3) and the terminal's size without node:tty.
  *
  * Nothing here changes namespaces or threads: that is tsdocker-runtime's job, in its own process.
  * Each call returns what the system call returned, or -errno; libc.ts turns -errno into an error
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -33,6 +35,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_ARGS 5
@@ -529,6 +532,181 @@ out:
 	return v;
 }
 
+/* The most runSync keeps of each of a program's two outputs; more fails with ENOBUFS, as
+ * spawnSync's maxBuffer does. The tools it runs print a few lines. */
+#define RUN_OUTPUT_MAX (16u << 20)
+
+struct output {
+	char *data;
+	size_t len, cap;
+	int fd; /* -1 once at end of file */
+};
+
+/* Read what `fd` has; 0 at end of file (or error), 1 for more to come, -1 past RUN_OUTPUT_MAX. */
+static int take_output(struct output *o)
+{
+	if (o->len == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 4096;
+		char *more = cap <= RUN_OUTPUT_MAX ? realloc(o->data, cap) : NULL;
+		if (!more)
+			return -1;
+		o->data = more;
+		o->cap = cap;
+	}
+	ssize_t n = read(o->fd, o->data + o->len, o->cap - o->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 1;
+	if (n <= 0)
+		return 0;
+	o->len += (size_t)n;
+	return 1;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Run `file` to its end: `input` on its stdin, its stdout and stderr collected, killed (SIGKILL)
+ * after timeout_ms unless that is 0. Fills *status as waitpid(2) does; returns 0, or -1 with errno
+ * set when it could not start (or printed more than RUN_OUTPUT_MAX). */
+static int run_to_end(const char *file, char *const argv[], char *const envp[], const char *input, size_t input_len,
+		      uint32_t timeout_ms, struct output *out, struct output *err, int *status, bool *timed_out)
+{
+	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, e[2] = { -1, -1 };
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0) {
+		int saved = errno;
+		close_fd(&in[0]), close_fd(&in[1]), close_fd(&o[0]), close_fd(&o[1]);
+		errno = saved;
+		return -1;
+	}
+	const int stdio[3] = { in[0], o[1], e[1] };
+	pid_t pid = spawn_child(file, argv, envp, stdio, 3, false);
+	int saved = errno;
+	close_fd(&in[0]), close_fd(&o[1]), close_fd(&e[1]);
+	out->fd = o[0], err->fd = e[0];
+	if (pid < 0) {
+		close_fd(&in[1]), close_fd(&out->fd), close_fd(&err->fd);
+		errno = saved;
+		return -1;
+	}
+	/* Non-blocking ends, so that a program that fills one pipe while we write the other cannot
+	 * stall us both: poll(2) says which end is ready. */
+	int fds[3] = { in[1], out->fd, err->fd };
+	for (int i = 0; i < 3; i++)
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	size_t written = 0;
+	if (input_len == 0)
+		close_fd(&in[1]);
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	bool too_much = false;
+	*timed_out = false;
+	while (out->fd >= 0 || err->fd >= 0) {
+		struct pollfd p[3] = { { in[1], POLLOUT, 0 }, { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 } };
+		int wait = -1;
+		if (timeout_ms && !*timed_out) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+			wait = spent >= (long)timeout_ms ? 0 : (int)(timeout_ms - spent);
+		}
+		int ready = poll(p, 3, wait);
+		if (ready < 0 && errno != EINTR)
+			break;
+		if (ready == 0) {
+			kill(pid, SIGKILL);
+			*timed_out = true;
+			continue;
+		}
+		if (p[0].revents) {
+			ssize_t n = write(in[1], input + written, input_len - written);
+			if (n > 0)
+				written += (size_t)n;
+			/* All of it given, or the program closed its stdin (EPIPE: Node ignores SIGPIPE). */
+			if (written == input_len || (n < 0 && errno != EAGAIN && errno != EINTR))
+				close_fd(&in[1]);
+		}
+		for (int i = 1; i < 3; i++) {
+			struct output *x = i == 1 ? out : err;
+			if (!p[i].revents)
+				continue;
+			int r = take_output(x);
+			if (r <= 0)
+				close_fd(&x->fd);
+			if (r < 0 && !too_much) {
+				too_much = true;
+				kill(pid, SIGKILL);
+			}
+		}
+	}
+	close_fd(&in[1]), close_fd(&out->fd), close_fd(&err->fd);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	if (too_much) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return 0;
+}
+
+/* runSync(file, argv, env, input, timeoutMs): run a short program to its end, as Node's
+ * spawnSync does: { code, signal, stdout, stderr, timedOut } with the outputs as Buffers, or
+ * -errno when it could not start. For the `ip`, `nsenter`, `iptables` and CNI plugin runs of a
+ * container's network (src/network): spawnSync forks all of Node (about 8 ms each here) and
+ * loads node:child_process first. `input` is a Buffer or null; `file` a path (no PATH search). */
+static napi_value js_run_sync(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = NULL;
+	char **argv = NULL, **envp = NULL;
+	void *input = NULL;
+	size_t input_len = 0;
+	uint32_t timeout_ms = number(env, &a, 4);
+	bool is_buffer = false;
+	if (!a.s[0] || a.n < 5 || (napi_is_buffer(env, a.v[3], &is_buffer) == napi_ok && is_buffer &&
+				   napi_get_buffer_info(env, a.v[3], &input, &input_len) != napi_ok)) {
+		napi_throw_type_error(env, NULL, "expected runSync(file, argv, env, input, timeoutMs)");
+		goto out;
+	}
+	if (!(argv = string_array(env, a.v[1])) || !(envp = string_array(env, a.v[2])))
+		goto out;
+	struct output o = { .fd = -1 }, e = { .fd = -1 };
+	int status = 0;
+	bool timed_out = false;
+	if (run_to_end(a.s[0], argv, envp, input, input_len, timeout_ms, &o, &e, &status, &timed_out) < 0) {
+		v = result(env, -1);
+	} else {
+		napi_value code, signal, stdout_buf, stderr_buf, timed;
+		napi_create_object(env, &v);
+		if (WIFSIGNALED(status)) {
+			napi_get_null(env, &code);
+			napi_create_int32(env, WTERMSIG(status), &signal);
+		} else {
+			napi_create_int32(env, WEXITSTATUS(status), &code);
+			napi_get_null(env, &signal);
+		}
+		napi_create_buffer_copy(env, o.len, o.data ? o.data : "", NULL, &stdout_buf);
+		napi_create_buffer_copy(env, e.len, e.data ? e.data : "", NULL, &stderr_buf);
+		napi_get_boolean(env, timed_out, &timed);
+		napi_set_named_property(env, v, "code", code);
+		napi_set_named_property(env, v, "signal", signal);
+		napi_set_named_property(env, v, "stdout", stdout_buf);
+		napi_set_named_property(env, v, "stderr", stderr_buf);
+		napi_set_named_property(env, v, "timedOut", timed);
+	}
+	free(o.data);
+	free(e.data);
+out:
+	free_strings(argv);
+	free_strings(envp);
+	free_args(&a);
+	return v;
+}
+
 /* waitpid(pid, noHang): waitpid(2) for that one child (never -1 or 0: any child, or a group).
  * { code, signal } once it has ended: its exit status and null, or null and the signal that killed
  * it; 0 with noHang while it runs; or -errno. */
@@ -794,7 +972,7 @@ NAPI_MODULE_INIT()
 		{ "pipe", js_pipe },           { "spawn", js_spawn },
 		{ "waitpid", js_waitpid },     { "readStart", js_read_start },
 		{ "readStop", js_read_stop },   { "isatty", js_isatty },
-		{ "windowSize", js_window_size },
+		{ "windowSize", js_window_size }, { "runSync", js_run_sync },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

@@ -5,11 +5,11 @@
 // against the host's routes at the same moment: once the bridge has its address, its route is in
 // `ip route` and the next tsdocker (of any root) sees the subnet as taken. A bridge that is gone
 // (after a reboot) is made again on next use, after checking its subnet is still free.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
 import { stateRoot } from '../root';
+import { runProgram } from '../sys/program';
 import { trace } from '../trace';
 import { chooseSubnet, formatCidr, gatewayOf, hostRoutes, parseCidr, routeConflict, type Cidr } from './ipam';
 import { withLock } from './lock';
@@ -18,7 +18,7 @@ import { addUserNetwork, bridgeDevice, listNetworks, removeRecord, runDir, saveR
 
 export function ip(args: string[], quiet = false): string {
   if (!quiet) trace('network', `ip ${args.join(' ')}`);
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  const r = runProgram('ip', args);
   if (r.error) throw new TsdockerError(`ip ${args.join(' ')}: ${r.error.message} (is iproute2 installed?)`);
   if (r.status !== 0) throw new TsdockerError(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
   return r.stdout;
@@ -75,7 +75,7 @@ function makeBridge(dev: string, subnet: Cidr, gateway: string): void {
     ip(['addr', 'add', `${gateway}/${subnet.prefix}`, 'dev', dev]);
     ip(['link', 'set', 'dev', dev, 'up']);
   } catch (err) {
-    spawnSync('ip', ['link', 'del', 'dev', dev], { stdio: 'ignore' });
+    runProgram('ip', ['link', 'del', 'dev', dev]);
     throw err;
   }
 }

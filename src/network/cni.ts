@@ -6,10 +6,10 @@
 // Debian's standard plugins (containernetworking-plugins, in /usr/lib/cni): `portmap`, for -p.
 // The `bridge` and `host-local` plugins did the rest until they were found to take about 110 ms of
 // every container start; docs/network.md tells the story.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
+import { runProgram } from '../sys/program';
 import { trace } from '../trace';
 
 export const CNI_VERSION = '1.0.0';
@@ -58,10 +58,9 @@ export function execPlugin(conf: PluginConf, a: CniArgs): CniResult | undefined 
   if (!fs.existsSync(bin)) {
     throw new TsdockerError(`CNI plugin ${bin} not found: install containernetworking-plugins (or set TSDOCKER_CNI_PATH)`);
   }
-  const r = spawnSync(bin, [], {
+  const r = runProgram(bin, [], {
     input: JSON.stringify(conf),
-    encoding: 'utf8',
-    timeout: 60_000,
+    timeoutMs: 60_000,
     env: {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       CNI_COMMAND: a.command, CNI_CONTAINERID: a.containerId, CNI_NETNS: a.netns,

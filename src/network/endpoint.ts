@@ -11,13 +11,13 @@
 // The endpoint is kept in <root>/networks/endpoints/<network id>/<container id>.json, with what the
 // container got in the shape of a CNI result (SPEC.md "Success"): portmap is given it on ADD and
 // DEL (prevResult), and DEL must be given the same plugin configuration as ADD.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Undo } from '../container/undo';
 import { wrap } from '../errors';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
+import { runProgram } from '../sys/program';
 import { trace, tracing } from '../trace';
 import { ensureBridge } from './bridge';
 import { CNI_VERSION, execPlugin, type CniResult, type PluginConf } from './cni';
@@ -174,7 +174,7 @@ export function disconnectEndpoint(ep: Endpoint, root = stateRoot()): void {
 /** The iptables rules portmap made for a container: those whose comment names its id, and the
  *  rules of the per-container chains they jump to. */
 export function iptablesRules(containerId: string): string[] {
-  const r = spawnSync('iptables-save', [], { encoding: 'utf8' });
+  const r = runProgram('iptables-save', []);
   if (r.status !== 0) return [];
   const lines = r.stdout.split('\n');
   const own = lines.filter((l) => l.includes(`id: \\"${containerId}\\"`));

@@ -3,8 +3,8 @@
 // chooses subnets: like Docker, from 172.17.0.0/16 ... 172.31.0.0/16 then 192.168.0.0/20 ...
 // (moby's default address pools), skipping any that overlaps a route of the host (`ip route`),
 // another network, or a subnet that the host's own address sits in.
-import { spawnSync } from 'node:child_process';
 import { TsdockerError } from '../errors';
+import { runProgram } from '../sys/program';
 
 export interface Cidr { base: number; prefix: number }
 
@@ -53,7 +53,7 @@ export interface HostRoute { dst: string; dev: string }
 
 /** The host's IPv4 routes that name a destination (not the default route): `ip -j -4 route`. */
 export function hostRoutes(): HostRoute[] {
-  const r = spawnSync('ip', ['-j', '-4', 'route', 'show', 'table', 'main'], { encoding: 'utf8' });
+  const r = runProgram('ip', ['-j', '-4', 'route', 'show', 'table', 'main']);
   if (r.status !== 0) throw new TsdockerError(`ip route: ${(r.stderr || r.error?.message || '').trim()}`);
   const routes = JSON.parse(r.stdout || '[]') as { dst: string; dev?: string }[];
   return routes.filter((x) => x.dst !== 'default')

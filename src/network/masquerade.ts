@@ -9,8 +9,8 @@
 //
 // bridge.ts remembers for the rest of the boot that the rule is in, so starting a container runs
 // no iptables at all. See iptables-extensions(8) MASQUERADE.
-import { spawnSync } from 'node:child_process';
 import { TsdockerError } from '../errors';
+import { runProgram } from '../sys/program';
 import { trace } from '../trace';
 
 /** The rule's match and target, as iptables takes them after -A/-C/-D POSTROUTING. */
@@ -24,7 +24,7 @@ export function ruleText(dev: string, subnet: string): string {
 }
 
 function iptables(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync('iptables', ['-w', '-t', 'nat', ...args], { encoding: 'utf8' });
+  const r = runProgram('iptables', ['-w', '-t', 'nat', ...args]);
   if (r.error) throw new TsdockerError(`iptables: ${r.error.message} (is iptables installed?)`);
   return { status: r.status, stderr: r.stderr };
 }

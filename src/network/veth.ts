@@ -14,8 +14,8 @@
 // Each group is one run of `ip -batch -` (a few ms). Node does not enter namespaces itself
 // (docs/runtime.md), so nsenter(1) runs the second group inside the container's. Hairpin mode lets a container reach itself
 // through a published port on the host's address, as the CNI bridge plugin's hairpinMode did.
-import { spawnSync } from 'node:child_process';
 import { TsdockerError } from '../errors';
+import { runProgram } from '../sys/program';
 import { trace } from '../trace';
 import { linkExists } from './bridge';
 
@@ -45,7 +45,7 @@ function ipBatch(commands: string[], netns?: string): void {
   const prefix = netns ? ['nsenter', `--net=${netns}`] : [];
   for (const c of commands) trace('network', `${prefix.join(' ')}${prefix.length ? ' ' : ''}ip ${c}`);
   const argv = [...prefix, 'ip', '-batch', '-'];
-  const r = spawnSync(argv[0], argv.slice(1), { input: commands.join('\n') + '\n', encoding: 'utf8' });
+  const r = runProgram(argv[0], argv.slice(1), { input: commands.join('\n') + '\n' });
   if (r.error) throw new TsdockerError(`${argv[0]}: ${r.error.message} (are iproute2 and util-linux installed?)`);
   if (r.status !== 0) {
     const shown = netns ? `in ${netns}: ` : '';
@@ -77,6 +77,6 @@ export function addVeth(c: VethConfig): void {
 export function deleteVeth(host: string): void {
   if (!linkExists(host)) return;
   trace('network', `ip link del ${host}`);
-  const r = spawnSync('ip', ['link', 'del', 'dev', host], { encoding: 'utf8' });
+  const r = runProgram('ip', ['link', 'del', 'dev', host]);
   if (r.status !== 0 && linkExists(host)) throw new TsdockerError(`ip link del ${host}: ${r.stderr.trim() || r.error?.message}`);
 }

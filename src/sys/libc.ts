@@ -6,7 +6,8 @@
 // Node's own fs covers chown/lchown, lutimes, symlink, link; what is missing is creating device
 // nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), bpf(2) for the
 // device filter of a cgroup v2, starting a program without node:child_process (posix_spawn(3),
-// waitpid(2), and reading a pipe on the event loop), and isatty(3) without node:tty. The addon
+// waitpid(2), reading a pipe on the event loop, and running a short program to its end), and
+// isatty(3) without node:tty. The addon
 // replaced the koffi FFI, whose loading took about 12 ms of every `tsdocker run`; the addon loads
 // in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
@@ -40,6 +41,8 @@ interface Sys {
   isatty(fd: number): number;
   /** the size, or -errno */
   windowSize(fd: number): { rows: number; columns: number } | number;
+  /** how the program ended and what it printed, or -errno when it could not start */
+  runSync(file: string, argv: string[], env: string[], input: Buffer | null, timeoutMs: number): Ran | number;
 }
 
 let sys: Sys | undefined;
@@ -207,6 +210,20 @@ export function isatty(fd: number): boolean {
 export function windowSize(fd: number): { rows: number; columns: number } | undefined {
   const r = load().windowSize(fd);
   return typeof r === 'number' ? undefined : r;
+}
+
+/** What runSync gives back: how the program ended, and its two outputs. */
+export interface Ran extends WaitStatus {
+  stdout: Buffer;
+  stderr: Buffer;
+  timedOut: boolean;
+}
+
+/** Run `file` (a path) to its end with `input` on its stdin, as spawnSync does but without forking
+ *  Node (native/sys.c runSync); killed after `timeoutMs` unless 0. Throws when it could not start
+ *  (ENOENT, EACCES) or printed more than 16 MiB. src/sys/program.ts is the friendlier way in. */
+export function runSync(file: string, argv: string[], env: string[], input: Buffer | null, timeoutMs: number): Ran {
+  return check(load().runSync(file, argv, env, input, timeoutMs), 'posix_spawn', file);
 }
 
 /** _exit(2): end the process now, without Node's exit handlers or the teardown of its VM. */
