@@ -19,7 +19,7 @@ import { Undo } from '../container/undo';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
 import type { Endpoint } from './endpoint';
-import { isPinned, netnsPath, pinNetns, unpinNetns } from './netns';
+import { isPinned, namespaceInUse, netnsPath, pinNetns, unpinNetns } from './netns';
 import type { PortMap } from './ports';
 
 type Connect = typeof import('./connect');
@@ -94,7 +94,7 @@ export function detachContainer(rec: ContainerRecord, root = stateRoot()): void 
   const netns = netnsPath(rec.Id, root);
   // A `none` container never has endpoints: `network connect` refuses it.
   const { count, failure } = rec.HostConfig.NetworkMode === 'none' ? { count: 0, failure: undefined }
-    : (require('./connect') as Connect).disconnectNetworks(rec.Id, netns, root);
+    : (require('./connect') as Connect).disconnectNetworks(rec.Id, netns, root, isPinned(netns) && !namespaceInUse(netns));
   if (failure === undefined) {
     if (isPinned(netns) || fs.existsSync(netns)) unpinNetns(rec.Id, root);
   }

@@ -44,13 +44,15 @@ export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings,
 }
 
 /** DEL every endpoint of the container and release its ports; tries them all and returns the
- *  first failure rather than throwing it, so detachContainer can decide what to keep. */
-export function disconnectNetworks(id: string, netns: string, root: string): { count: number; failure: unknown } {
+ *  first failure rather than throwing it, so detachContainer can decide what to keep. With
+ *  `namespaceGoing` (no process is left in the namespace, which is unpinned next) the veth pairs
+ *  are left to go with it (endpoint.ts). */
+export function disconnectNetworks(id: string, netns: string, root: string, namespaceGoing = false): { count: number; failure: unknown } {
   let failure: unknown;
   const endpoints = containerEndpoints(id, root);
   for (const ep of endpoints) {
     try {
-      disconnectEndpoint(ep, root);
+      disconnectEndpoint(ep, root, { namespaceGoing });
       releasePorts(runDir(), ep.Ports, netns);
     } catch (err) {
       failure ??= err;

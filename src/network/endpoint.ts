@@ -157,15 +157,25 @@ function hostVeth(ep: Endpoint): string | undefined {
   return ep.Result.interfaces?.find((i) => !i.sandbox && i.name.startsWith('veth'))?.name;
 }
 
-/** portmap's DEL, the veth pair, the lease; the endpoint file goes last, so a DEL that fails
- *  half-way is tried again by the next cleanup. Each step accepts what is already gone. */
-export function disconnectEndpoint(ep: Endpoint, root = stateRoot()): void {
+/**
+ * portmap's DEL, the veth pair, the lease; the endpoint file goes last, so a DEL that fails
+ * half-way is tried again by the next cleanup. Each step accepts what is already gone.
+ *
+ * With `namespaceGoing` (the container is gone, no process is left in its namespace, and its pin
+ * is removed next) the pair is not deleted here: a veth pair is destroyed with the namespace that
+ * holds one of its ends (veth(4)), which the kernel does in the background once the pin is gone.
+ * `ip link del` waits for that same teardown (about 25 ms here: unregistering a network device
+ * waits for RCU grace periods), so a `run --rm` would wait for it too. `network disconnect` of a
+ * running container deletes the pair, since its namespace stays.
+ */
+export function disconnectEndpoint(ep: Endpoint, root = stateRoot(), opts: { namespaceGoing?: boolean } = {}): void {
   const netns = isPinned(ep.Netns) ? ep.Netns : '';
   for (const p of [...ep.Plugins].reverse()) {
     execPlugin({ ...p, prevResult: ep.Result }, { command: 'DEL', containerId: ep.ContainerID, netns, ifName: ep.IfName });
   }
   const host = hostVeth(ep);
-  if (host) deleteVeth(host);
+  if (host && opts.namespaceGoing) trace('network', `${host}: goes with the container's namespace (no process is left in it)`);
+  else if (host) deleteVeth(host);
   releaseAddress(runDir(), cniName({ Name: ep.NetworkName, Id: ep.NetworkID }), ep.IPv4Address.split('/')[0], ep.Netns);
   fs.rmSync(endpointFile(ep.NetworkID, ep.ContainerID, root), { force: true });
   trace('network', `container ${ep.ContainerID.slice(0, 12)} left network ${ep.NetworkName} (${ep.IPv4Address} released)`);

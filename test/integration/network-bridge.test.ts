@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { setup, tsdockerSync, waitFor, type Env } from './run-support';
-import { assertGone, assertPresent, fetchWhenUp, freePort, httpdScript, inspect, netTrace, runDetached, skip } from './network-support';
+import { assertGone, assertPresent, fetchWhenUp, freePort, httpdScript, inspect, leased, linkExists, netTrace, runDetached, skip } from './network-support';
 
 describe('network: bridge, none, host, container, ports', { skip, concurrency: false }, () => {
   let e: Env;
@@ -43,7 +43,14 @@ describe('network: bridge, none, host, container, ports', { skip, concurrency: f
     assert.equal(bad.status, 125);
     assert.match(bad.stderr, /conflicting options: port publishing and the container type network mode/);
     assert.match(run(['--network', 'container:nosuch', e.image, 'true']).stderr, /no such container: nosuch/);
+    // base goes while another container is still in its namespace: its veth pair is deleted at
+    // once (it would otherwise live on with the namespace), and the address is released.
+    const joined = runDetached(e, ['--network', 'container:base', e.image, 'sleep', '300']);
+    const t = netTrace(e, id);
     assert.equal(tsdockerSync(e, ['rm', '-f', 'base']).status, 0);
+    assert.deepEqual(t.hostVeths.filter(linkExists), [], 'deleted, not left to the namespace');
+    assert.equal(leased(ip), false);
+    assert.equal(tsdockerSync(e, ['rm', '-f', joined]).status, 0);
   });
 
   test('-p 127.0.0.1:PORT:80 and -p 80: busybox httpd fetched from the host; port, ps; gone after rm', async () => {
@@ -107,7 +114,7 @@ describe('network: bridge, none, host, container, ports', { skip, concurrency: f
       /network: nsenter --net=\S+ ip addr add \d+\.\d+\.\d+\.\d+\/\d+ dev eth0/,
       /network: nsenter --net=\S+ ip route add default via \d+\.\d+\.\d+\.1 dev eth0/,
       /cni: ADD \S+\/portmap/, /iptables: -A POSTROUTING -s \S+ ! -o \S+ .*-j MASQUERADE/, /iptables: .*-j DNAT/,
-      /cni: DEL \S+\/portmap/, /network: ip link del veth\w+/, /ipam: release \d+\.\d+\.\d+\.\d+ on tsdocker-bridge/]) {
+      /cni: DEL \S+\/portmap/, /network: veth\w+: goes with the container's namespace/, /ipam: release \d+\.\d+\.\d+\.\d+ on tsdocker-bridge/]) {
       assert.match(r.stderr, step);
     }
     assert.doesNotMatch(r.stderr, /cni: (ADD|DEL) \S+\/(bridge|host-local)/);

@@ -78,10 +78,18 @@ export function assertPresent(t: NetTrace): void {
   assert.ok(mounted(t.netns), 'pinned netns');
 }
 
+/** A veth pair whose namespace was released goes when the kernel has destroyed the namespace,
+ *  in the background, some milliseconds later (src/network/endpoint.ts): wait up to 5 s. */
+function vethsLeft(veths: string[]): string[] {
+  const deadline = Date.now() + 5000;
+  while (veths.some(linkExists) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  return veths.filter(linkExists);
+}
+
 export function assertGone(t: NetTrace): void {
   assert.deepEqual(rulesFor(t.id), [], 'iptables rules left');
   assert.deepEqual(t.ips.filter(leased), [], 'address leases left');
-  assert.deepEqual(t.hostVeths.filter(linkExists), [], 'host veths left');
+  assert.deepEqual(vethsLeft(t.hostVeths), [], 'host veths left');
   assert.equal(mounted(t.netns), false, 'netns still mounted');
   assert.equal(fs.existsSync(t.netns), false, 'netns file left');
   for (const p of t.ports) {
