@@ -19,7 +19,7 @@ import { loadCgroup } from './cgroups';
 import { spawnHelper } from './helper';
 import { helperError, type ExitStatus } from './index';
 import { MessageType, type ToHelper } from './protocol';
-import { converse } from './session';
+import { converse, sendConfiguration } from './session';
 import type { Process, RuntimeSpec } from './spec';
 import { NAMESPACE_FLAGS } from './namespaces';
 import { processMessages } from './translate';
@@ -69,7 +69,8 @@ export async function joinContainer(opts: JoinOptions): Promise<ExitStatus> {
   const cgroup = loadCgroup(opts.id);
   if (!cgroup) throw new TsdockerError(`container ${opts.id} has no cgroup: is it running?`);
   const helper = spawnHelper({ stdin: opts.stdin, detach: opts.detach });
-  const exit = await converse(helper, messages, {
+  sendConfiguration(helper, messages);
+  const exit = await converse(helper, {
     onPid(pid) {
       trace('runtime', `exec process is host pid ${pid}; add it to the container's cgroup, then release it`);
       if (!opts.stillRunning()) throw new TsdockerError(`container ${opts.id} is not running`);

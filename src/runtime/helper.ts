@@ -178,8 +178,8 @@ export class Helper {
     this.closeInput();
   }
 
-  /** Before the conversation (making the cgroup failed): kill the helper, which has not cloned
-   *  anything yet, and reap it now. */
+  /** Before the conversation (making the cgroup failed): kill the helper and reap it now. A child
+   *  it cloned waits for GO: it sees its sync descriptor close and exits without running anything. */
   abort(): void {
     this.kill('SIGKILL');
     if (this.fromHelper >= 0) readStop(this.fromHelper);

@@ -13,8 +13,8 @@ import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOK
 import { trace } from '../trace';
 import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
 import { spawnHelper, type Helper } from './helper';
-import type { ErrorMsg, ToHelper } from './protocol';
-import { converse } from './session';
+import type { ErrorMsg } from './protocol';
+import { converse, sendConfiguration } from './session';
 import type { RuntimeSpec } from './spec';
 import { translate } from './translate';
 import { validateSpec } from './validate';
@@ -62,27 +62,31 @@ export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
   const spec = readSpec(opts.bundle);
   validateSpec(spec);
   const messages = translate(spec, { bundle: path.resolve(opts.bundle), stdin: opts.stdin });
-  // The helper starts first: its exec and its sealed copy of itself (native/main.c) run while Node
-  // makes the cgroup. It waits for the configuration; killed now, it never clones anything.
+  // The helper starts first and gets its configuration at once: its exec, its sealed copy of itself
+  // (native/main.c) and the clone into new namespaces run while Node makes the cgroup. The child
+  // then waits for GO, which Node sends only once the child is in the cgroup (supervise).
   const helper = spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
   opts.onSpawn?.(helper);
+  sendConfiguration(helper, messages);
   let cgroup: Cgroup;
   try {
     // validateSpec has checked what the cgroups module's narrower types require (device rule types).
     cgroup = createCgroup(opts.id, spec.linux?.resources as CgroupResources | undefined);
   } catch (err) {
-    helper.abort(); // it has cloned nothing yet; the cgroup's error is the one to report
+    // Killed, the helper leaves its child waiting for a GO that never comes: the child sees its
+    // sync descriptor close and exits without running anything. The cgroup's error is the one to report.
+    helper.abort();
     throw err;
   }
   try {
-    return await supervise(opts, helper, messages, cgroup);
+    return await supervise(opts, helper, cgroup);
   } finally {
     cgroup.remove();
   }
 }
 
-async function supervise(opts: StartOptions, helper: Helper, messages: ToHelper[], cgroup: Cgroup): Promise<ExitStatus> {
-  const exit = await converse(helper, messages, {
+async function supervise(opts: StartOptions, helper: Helper, cgroup: Cgroup): Promise<ExitStatus> {
+  const exit = await converse(helper, {
     onPid(pid) {
       trace('runtime', `container process is host pid ${pid}; add it to its cgroup, then release it`);
       try {

@@ -29,8 +29,15 @@ export interface SessionHandlers {
   toError(m: ErrorMsg): TsdockerError;
 }
 
-/** Resolves with the helper's EXIT message once it has exited; rejects with the first failure. */
-export function converse(helper: Helper, messages: ToHelper[], h: SessionHandlers): Promise<ExitMsg | undefined> {
+/** The whole configuration in one write: one system call rather than one per message. The helper
+ *  clones the container's first process as soon as it has read it; the child then waits for GO. */
+export function sendConfiguration(helper: Helper, messages: ToHelper[]): void {
+  helper.write(Buffer.concat(messages.map(encode)));
+}
+
+/** After sendConfiguration: resolves with the helper's EXIT message once it has exited; rejects
+ *  with the first failure. */
+export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | undefined> {
   return new Promise((resolve, reject) => {
     const decoder = new Decoder();
     let pid = 0;
@@ -51,8 +58,7 @@ export function converse(helper: Helper, messages: ToHelper[], h: SessionHandler
     };
 
     // Closing fd 3 is how the helper learns that Node has gone: the Helper keeps it open until the
-    // helper exits. One write for the whole configuration: one system call rather than one per message.
-    helper.write(Buffer.concat(messages.map(encode)));
+    // helper exits.
 
     const onData = (chunk: Buffer): void => {
       if (settled) return;
