@@ -3,7 +3,8 @@
  * namespaces with the host's filesystem still in view, waits until Node has put it in its cgroup,
  * then builds its own world in this order:
  *   join namespaces (setns), new cgroup namespace, hostname, mounts, pivot_root, terminal,
- *   read-only and masked paths, rlimits, user and capabilities, cwd, close descriptors, execve.
+ *   read-only and masked paths, rlimits, user and capabilities, cwd, close descriptors, seccomp
+ *   filter (before the user and capabilities without no_new_privs: see become_command), execve.
  * Any failure goes back to the monitor as ERROR with errno and a message naming the step (util.c).
  */
 #define _GNU_SOURCE
@@ -29,6 +30,7 @@
 #include "message.h"
 #include "protocol.h"
 #include "runtime.h"
+#include "seccomp.h"
 #include "util.h"
 
 /* Docker's PATH when the image sets none (moby oci.DefaultPathEnv). */
@@ -236,10 +238,15 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 	become_command(c);
 }
 
-/* The last steps, the same for run and for exec (join.c). */
+/* The last steps, the same for run and for exec (join.c). The seccomp filter goes as late as it can,
+ * so that our own setup calls are not judged by it: with no_new_privs, right before execve; without,
+ * installing a filter needs CAP_SYS_ADMIN (seccomp(2)), which the container's user may be about to
+ * lose, so before the user and capabilities change, as runc does (standard_init_linux.go). */
 _Noreturn void become_command(struct config *c)
 {
 	set_rlimits(c);
+	if (!c->no_new_privs)
+		install_seccomp(c);
 	set_user_and_capabilities(c);
 	change_directory(c);
 	umask(022);
@@ -249,6 +256,8 @@ _Noreturn void become_command(struct config *c)
 	trace("exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		fail("close_range");
+	if (c->no_new_privs)
+		install_seccomp(c);
 	if (c->init)
 		run_init(c);
 	exec_command(c);

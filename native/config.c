@@ -39,6 +39,8 @@ static int expected_fields(uint32_t type)
 	case MSG_PROCESS: return 4;
 	case MSG_SYSCTL: return 2;
 	case MSG_JOIN: return 2;
+	case MSG_SECCOMP: return 1;
+	case MSG_SECCOMP_RULE: return 2; /* at least */
 	case MSG_END: return 0;
 	default: return -1;
 	}
@@ -120,6 +122,24 @@ static void apply(struct config *c, struct message *m)
 		c->join_pid = (pid_t)number(f[0]);
 		c->detach = f[1][0] == '1';
 		break;
+	case MSG_SECCOMP:
+		c->seccomp = 1;
+		c->seccomp_default = (uint32_t)number(f[0]);
+		break;
+	case MSG_SECCOMP_RULE: {
+		c->seccomp_rules = grow(c->seccomp_rules, c->nseccomp_rules, sizeof *c->seccomp_rules);
+		struct seccomp_rule *r = &c->seccomp_rules[c->nseccomp_rules++];
+		memset(r, 0, sizeof *r);
+		r->name = strdup(f[0]);
+		r->action = (uint32_t)number(f[1]);
+		for (int i = 2; i + 3 < m->nfields && r->nargs < 6; i += 4, r->nargs++) {
+			r->args[r->nargs].index = (unsigned)number(f[i]);
+			r->args[r->nargs].op = (unsigned)number(f[i + 1]);
+			r->args[r->nargs].value = number(f[i + 2]);
+			r->args[r->nargs].value_two = number(f[i + 3]);
+		}
+		break;
+	}
 	case MSG_PROCESS:
 		c->terminal = f[0][0] == '1';
 		c->open_stdin = f[1][0] == '1';
@@ -143,7 +163,8 @@ int read_config(int fd, struct config *c, const char **why)
 			return -1;
 		}
 		int want = expected_fields(m.type);
-		if (want < 0 || m.nfields < want) {
+		if (want < 0 || m.nfields < want ||
+		    (m.type == MSG_SECCOMP_RULE && ((m.nfields - 2) % 4 != 0 || m.nfields > 2 + 6 * 4))) {
 			free_message(&m);
 			*why = "read configuration: malformed message";
 			errno = EPROTO;

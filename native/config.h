@@ -19,6 +19,20 @@ struct rlimit_entry {
 	unsigned long long soft, hard;
 };
 
+/* linux.seccomp: one rule of the filter (seccomp.c). Ops are libseccomp's numbers (SCMP_CMP_NE = 1, LT,
+ * LE, EQ, GE, GT, MASKED_EQ = 7); an action is the whole SECCOMP_RET_* value, errno included. */
+struct seccomp_arg {
+	unsigned index, op;
+	unsigned long long value, value_two;
+};
+
+struct seccomp_rule {
+	char *name;
+	uint32_t action;
+	int nargs;
+	struct seccomp_arg args[6];
+};
+
 struct config {
 	struct namespace_entry namespaces[8];
 	int nnamespaces;
@@ -42,6 +56,10 @@ struct config {
 	struct rlimit_entry *rlimits;
 	int nrlimits;
 	int terminal, open_stdin, init, no_new_privs;
+	int seccomp;               /* a SECCOMP record came: install a filter */
+	uint32_t seccomp_default;  /* SECCOMP_RET_* for a syscall no rule matches */
+	struct seccomp_rule *seccomp_rules;
+	int nseccomp_rules;
 	pid_t join_pid; /* exec (join.c): join this running container's namespaces instead of making them */
 	int detach;     /* exec -d: keep running when Node goes away */
 };

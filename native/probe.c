@@ -5,6 +5,10 @@
  *   probe signal     print "ready", then wait for SIGTERM or SIGINT and print "got signal N"
  *   probe winch      print "ready", then wait for SIGWINCH and print the new "rows cols"
  *   probe orphans    make an orphan that exits, then print "reaped" if PID 1 reaped it, or "zombie"
+ *   probe call NAME...  make each system call directly (no libc wrapper that might fall back) and
+ *                    print "NAME ok" or "NAME EPERM" (its errno's name): what the seccomp filter and
+ *                    the capabilities let through. NAMEs: keyctl personality unshare clone clone3
+ *                    userfaultfd mount
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -13,7 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +120,62 @@ static int orphans(void)
 	return 0;
 }
 
+/* One harmless call of each kind; returns the syscall's result (-1 with errno on failure). */
+static long call(const char *name)
+{
+	if (strcmp(name, "keyctl") == 0) /* KEYCTL_GET_KEYRING_ID of the session keyring, don't create */
+		return syscall(SYS_keyctl, 0, -3, 0);
+	if (strcmp(name, "personality") == 0) { /* PER_BSD (6), then back; Docker allows only a few */
+		long old = syscall(SYS_personality, 0xffffffffUL);
+		long r = syscall(SYS_personality, 6UL);
+		if (r >= 0)
+			syscall(SYS_personality, (unsigned long)old);
+		return r;
+	}
+	if (strcmp(name, "unshare") == 0)
+		return syscall(SYS_unshare, CLONE_NEWUTS);
+	if (strcmp(name, "clone") == 0) { /* a child in a new UTS namespace, which exits at once */
+		long pid = syscall(SYS_clone, CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0)
+			syscall(SYS_exit_group, 0);
+		if (pid > 0)
+			waitpid((pid_t)pid, NULL, 0);
+		return pid;
+	}
+#ifdef SYS_clone3
+	if (strcmp(name, "clone3") == 0) /* a NULL argument: EINVAL from the kernel itself */
+		return syscall(SYS_clone3, NULL, 0);
+#endif
+	if (strcmp(name, "userfaultfd") == 0) { /* UFFD_USER_MODE_ONLY (1): allowed without CAP_SYS_PTRACE */
+		long fd = syscall(SYS_userfaultfd, O_CLOEXEC | 1);
+		if (fd >= 0)
+			close((int)fd);
+		return fd;
+	}
+	if (strcmp(name, "mount") == 0) {
+		long r = syscall(SYS_mount, "probe", "/tmp", "tmpfs", 0, NULL);
+		if (r == 0)
+			umount2("/tmp", MNT_DETACH);
+		return r;
+	}
+	errno = ENOENT;
+	return -2;
+}
+
+static int calls(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		errno = 0;
+		long r = call(argv[i]);
+		if (r == -2 && errno == ENOENT) {
+			fprintf(stderr, "probe: unknown call %s\n", argv[i]);
+			return 2;
+		}
+		printf("%s %s\n", argv[i], r < 0 ? strerrorname_np(errno) : "ok");
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -129,6 +194,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(what, "orphans") == 0)
 		return orphans();
-	fprintf(stderr, "usage: probe fds|signal|winch|orphans\n");
+	if (strcmp(what, "call") == 0)
+		return calls(argc - 2, argv + 2);
+	fprintf(stderr, "usage: probe fds|signal|winch|orphans|call NAME...\n");
 	return 2;
 }

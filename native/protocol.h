@@ -55,6 +55,8 @@ enum message_type {
 	MSG_PROCESS = 13,  /* terminal, stdin, init, noNewPrivileges (each 0/1) */
 	MSG_SYSCTL = 14,   /* path under /proc/sys (net/ipv4/ping_group_range), value */
 	MSG_JOIN = 15,     /* exec: host pid of the running container's process, detach (0/1); no ROOTFS */
+	MSG_SECCOMP = 16,  /* default action (SECCOMP_RET_* with its errno); rules follow as SECCOMP_RULE */
+	MSG_SECCOMP_RULE = 17, /* syscall name, action (SECCOMP_RET_*), then per argument: index, op, value, valueTwo */
 	MSG_END = 19,
 	MSG_GO = 20,       /* the child is in its cgroup: let it continue */
 

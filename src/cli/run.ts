@@ -42,7 +42,7 @@ export function builder(y: Argv): Argv {
     .option('publish-all', { alias: 'P', type: 'boolean', describe: 'Publish all exposed ports to random ports' })
     .option('dns', { type: 'string', describe: 'Set custom DNS servers' })
     .option('add-host', { type: 'string', describe: 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway)' })
-    .option('security-opt', { type: 'string', describe: 'Security options: no-new-privileges' })
+    .option('security-opt', { type: 'string', describe: 'Security options: no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json (an OCI deny list)' })
     .option('platform', { type: 'string', describe: 'Set platform if server is multi-platform capable' })
     .option('pull', { type: 'string', choices: ['missing', 'always', 'never'], default: 'missing', describe: 'Pull image before running' })
     .example('tsdocker run --rm busybox echo hello', 'run one command and remove the container')

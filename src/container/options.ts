@@ -11,6 +11,7 @@ import { mergeEnv, userEnv } from './env';
 import { checkDuplicates, imageVolumes, MountPoint, parseTmpfsFlag, parseVolumeFlag } from './mounts';
 import { parseResources } from './resources';
 import { parseRestartPolicy } from './restart-policy';
+import { loadSeccompProfile } from './seccomp';
 import type { ContainerConfig, HostConfig } from './types';
 import { isIPv4, portBindings } from '../network/ports';
 
@@ -94,11 +95,7 @@ export function createConfig(o: RunOptions, image: ImageConfig, id: string,
   // With the host's network the container sees the host's name, as in Docker.
   const hostname = o.hostname ?? (network === 'host' && hostHostname ? hostHostname : id.slice(0, 12));
 
-  for (const opt of o.securityOpt) {
-    if (!/^no-new-privileges([:=]true)?$|^no-new-privileges[:=]false$/.test(opt)) {
-      throw new TsdockerError(`invalid --security-opt: "${opt}" (supported: no-new-privileges)`);
-    }
-  }
+  const securityOpt = o.securityOpt.map(securityOption);
 
   const limits = parseResources(o);
   const restartPolicy = parseRestartPolicy(o.restart);
@@ -145,7 +142,7 @@ export function createConfig(o: RunOptions, image: ImageConfig, id: string,
     CapDrop: o.capDrop.length > 0 ? [...o.capDrop] : null,
     Privileged: o.privileged,
     ReadonlyRootfs: o.readOnly,
-    SecurityOpt: o.securityOpt.length > 0 ? [...o.securityOpt] : null,
+    SecurityOpt: securityOpt.length > 0 ? securityOpt : null,
     Tmpfs: o.tmpfs.length > 0 ? Object.fromEntries(userMounts.filter((m) => m.Type === 'tmpfs').map((m) => [m.Destination, m.Mode])) : null,
     Init: o.init,
     Memory: limits.memory,
@@ -195,6 +192,15 @@ function networkOptions(o: RunOptions, mode: string, imageExposed: string[]): { 
   // Docker adds every published port to the exposed ones.
   const exposed = [...new Set([...imageExposed.map((p) => (p.includes('/') ? p : `${p}/tcp`)), ...Object.keys(bindings)])];
   return { portBindings: own ? bindings : {}, exposed };
+}
+
+/** One --security-opt, checked; as Docker's CLI does, seccomp=FILE becomes seccomp=<the profile's JSON>,
+ *  which is what HostConfig.SecurityOpt keeps (and inspect shows). */
+function securityOption(opt: string): string {
+  if (/^no-new-privileges([:=](true|false))?$/.test(opt)) return opt;
+  const seccomp = /^seccomp[=:](.+)$/.exec(opt);
+  if (seccomp) return seccomp[1] === 'unconfined' ? opt : `seccomp=${loadSeccompProfile(seccomp[1])}`;
+  throw new TsdockerError(`invalid --security-opt: "${opt}" (supported: no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json)`);
 }
 
 /** --security-opt no-new-privileges[=true|:true] turns it on; "=false" leaves Docker's default (off). */

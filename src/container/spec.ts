@@ -10,6 +10,7 @@ import { processEnv } from './env';
 import { MountPoint, specMount } from './mounts';
 import { noNewPrivileges } from './options';
 import { linuxResources, LinuxResources } from './resources';
+import { containerSeccomp } from './seccomp';
 import type { ContainerConfig, HostConfig } from './types';
 import type { ResolvedUser } from './user';
 
@@ -54,6 +55,9 @@ export function buildSpec(s: SpecInput): RuntimeSpec {
     .filter((t) => t !== 'network' || hc.NetworkMode !== 'host')
     .map((type) => (type === 'network' && s.joinNetns ? { type, path: s.joinNetns } : { type }));
 
+  // Docker's default filter (seccomp.ts), none with --privileged or --security-opt seccomp=unconfined.
+  const seccomp = containerSeccomp({ privileged: hc.Privileged, securityOpt: hc.SecurityOpt, caps });
+
   const resources: LinuxResources = {
     ...linuxResources({ memory: hc.Memory, memorySwap: hc.MemorySwap, nanoCpus: hc.NanoCpus,
       cpuShares: hc.CpuShares, pidsLimit: hc.PidsLimit }),
@@ -85,6 +89,7 @@ export function buildSpec(s: SpecInput): RuntimeSpec {
       maskedPaths: hc.Privileged ? [] : [...hc.MaskedPaths, ...(s.extraMasked ?? [])],
       readonlyPaths: hc.Privileged ? [] : [...hc.ReadonlyPaths],
       ...(privateNet ? { sysctl: { ...NETNS_SYSCTLS } } : {}),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
   if (hc.Init) spec.annotations = { [INIT_ANNOTATION]: 'true' };

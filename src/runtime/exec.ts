@@ -22,6 +22,7 @@ import { MessageType, type ToHelper } from './protocol';
 import { converse, sendConfiguration } from './session';
 import type { Process, RuntimeSpec } from './spec';
 import { NAMESPACE_FLAGS } from './namespaces';
+import { seccompMessages } from './seccomp';
 import { processMessages } from './translate';
 
 /** The names of the files under /proc/<pid>/ns (namespaces(7)) for the spec's namespace types. */
@@ -59,6 +60,8 @@ export function joinMessages(opts: Pick<JoinOptions, 'pid' | 'spec' | 'process' 
     out.push({ type: MessageType.Namespace, flag: NAMESPACE_FLAGS[ns.type], path: `/proc/${opts.pid}/ns/${name}` });
   }
   out.push({ type: MessageType.Join, pid: opts.pid, detach: opts.detach });
+  // The container's filter, as runc applies the container's seccomp config to an exec'd process.
+  out.push(...seccompMessages(opts.spec.linux?.seccomp));
   out.push(...processMessages(opts.process, { stdin: opts.stdin, init: false }));
   return out;
 }

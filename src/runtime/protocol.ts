@@ -49,6 +49,8 @@ export const enum MessageType {
   Process = 13,
   Sysctl = 14,
   Join = 15,
+  Seccomp = 16,
+  SeccompRule = 17,
   End = 19,
   Go = 20,
   // helper -> Node
@@ -94,6 +96,17 @@ export interface ProcessMsg {
 export interface SysctlMsg { type: MessageType.Sysctl; path: string; value: string }
 /** exec: join the running container whose process is host pid `pid` (no Rootfs record); detach: -d */
 export interface JoinMsg { type: MessageType.Join; pid: number; detach: boolean }
+/** linux.seccomp: the filter's default action, a SECCOMP_RET_* value with its errno (seccomp(2)); the
+ *  rules follow as SeccompRule records, in order */
+export interface SeccompMsg { type: MessageType.Seccomp; defaultAction: number }
+/** One syscall of a rule (the helper looks its number up); args all hold for the rule to match.
+ *  op: libseccomp's numbers (SCMP_CMP_NE = 1 ... SCMP_CMP_MASKED_EQ = 7) */
+export interface SeccompRuleMsg {
+  type: MessageType.SeccompRule;
+  name: string;
+  action: number;
+  args: { index: number; op: number; value: bigint; valueTwo: bigint }[];
+}
 export interface EndMsg { type: MessageType.End }
 export interface GoMsg { type: MessageType.Go }
 
@@ -105,7 +118,8 @@ export interface ErrorMsg { type: MessageType.Error; stage: string; errno: numbe
 export interface ExitMsg { type: MessageType.Exit; code: number; signal: number }
 
 export type ToHelper = NamespaceMsg | RootfsMsg | HostnameMsg | MountMsg | MaskMsg | ReadonlyMsg | ArgMsg |
-  EnvMsg | CwdMsg | UserMsg | CapsMsg | RlimitMsg | ProcessMsg | SysctlMsg | JoinMsg | EndMsg | GoMsg;
+  EnvMsg | CwdMsg | UserMsg | CapsMsg | RlimitMsg | ProcessMsg | SysctlMsg | JoinMsg | SeccompMsg | SeccompRuleMsg |
+  EndMsg | GoMsg;
 export type FromHelper = PidMsg | StartedMsg | ErrorMsg | ExitMsg;
 
 const flag = (b: boolean): string => (b ? '1' : '0');
@@ -127,6 +141,9 @@ function fields(m: ToHelper): string[] {
       return [flag(m.terminal), flag(m.stdin), flag(m.init), flag(m.noNewPrivileges)];
     case MessageType.Sysctl: return [m.path, m.value];
     case MessageType.Join: return [String(m.pid), flag(m.detach)];
+    case MessageType.Seccomp: return [String(m.defaultAction)];
+    case MessageType.SeccompRule:
+      return [m.name, String(m.action), ...m.args.flatMap((a) => [a.index, a.op, a.value, a.valueTwo].map(String))];
     case MessageType.End: case MessageType.Go: return [];
   }
 }

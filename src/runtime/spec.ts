@@ -79,6 +79,36 @@ export interface Linux {
   /** written under /proc/sys inside the container, e.g. net.ipv4.ip_unprivileged_port_start */
   sysctl?: Record<string, string>;
   devices?: LinuxDevice[];
+  seccomp?: LinuxSeccomp;
+}
+
+/** linux.seccomp (config-linux.md "Seccomp"). tsdocker's helper filters the native architecture
+ *  only; actions and comparisons are libseccomp's names. */
+export interface LinuxSeccomp {
+  /** "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", ... for a syscall no rule names */
+  defaultAction: string;
+  /** errno for a default action of SCMP_ACT_ERRNO (EPERM when not given) */
+  defaultErrnoRet?: number;
+  /** "SCMP_ARCH_X86_64", ...: tsdocker's helper accepts its own architecture here */
+  architectures?: string[];
+  syscalls?: LinuxSyscall[];
+}
+
+export interface LinuxSyscall {
+  names: string[];
+  action: string;
+  /** errno for SCMP_ACT_ERRNO (EPERM when not given) */
+  errnoRet?: number;
+  /** all must hold for the rule to apply */
+  args?: LinuxSeccompArg[];
+}
+
+export interface LinuxSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  /** "SCMP_CMP_EQ", "SCMP_CMP_NE", "SCMP_CMP_MASKED_EQ" (arg & value == valueTwo), LT, LE, GE, GT */
+  op: string;
 }
 
 /** linux.resources (config-linux.md "Control groups"), handed to the cgroups module. */

@@ -6,6 +6,7 @@ import { capabilityMask } from './capabilities';
 import { parseMountOptions } from './mountflags';
 import { NAMESPACE_FLAGS } from './namespaces';
 import { MessageType, type ToHelper } from './protocol';
+import { seccompMessages } from './seccomp';
 import { INIT_ANNOTATION, type Mount, type Process, type RuntimeSpec } from './spec';
 
 /** RLIMIT_* numbers (asm-generic/resource.h, the same on x86-64 and arm64). */
@@ -57,6 +58,7 @@ export function translate(spec: RuntimeSpec, opts: TranslateOptions): ToHelper[]
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     out.push({ type: MessageType.Sysctl, path: key.replace(/\./g, '/'), value });
   }
+  out.push(...seccompMessages(spec.linux?.seccomp));
   out.push(...processMessages(p, { stdin: opts.stdin, init: wantsInit(spec) }));
   return out;
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { TsdockerError } from '../errors';
 import { capabilityNumber } from './capabilities';
 import { NAMESPACE_FLAGS } from './namespaces';
+import { seccompProblem } from './seccomp';
 import { RLIMITS } from './translate';
 import type { RuntimeSpec } from './spec';
 
@@ -95,6 +96,7 @@ const checks: Record<string, Check> = {
     }
     return undefined;
   },
+  seccomp: (s) => (s.linux?.seccomp ? seccompProblem(s.linux.seccomp) : undefined),
   rlimits: (s) => {
     for (const r of s.process?.rlimits ?? []) {
       if (RLIMITS[r.type] === undefined) return `unknown rlimit "${r.type}"`;

@@ -38,6 +38,8 @@ test('defaults: Docker\'s capabilities, masked and read-only paths, namespaces, 
   assert.deepEqual(s.process.capabilities!.effective, s.process.capabilities!.bounding);
   assert.deepEqual(s.process.capabilities!.inheritable, []);
   assert.equal(s.process.noNewPrivileges, false);
+  assert.equal(s.linux!.seccomp!.defaultAction, 'SCMP_ACT_ALLOW'); // Docker's default filter (seccomp.ts)
+  assert.ok(s.linux!.seccomp!.syscalls!.some((r) => r.names.includes('mount')));
   assert.deepEqual(s.linux!.maskedPaths, MASKED_PATHS);
   assert.deepEqual(s.linux!.readonlyPaths, READONLY_PATHS);
   assert.deepEqual(s.linux!.namespaces!.map((n) => n.type).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
@@ -115,6 +117,14 @@ test('--privileged: every capability, nothing masked, /sys writable, all devices
   assert.deepEqual(s.linux!.readonlyPaths, []);
   assert.ok(s.mounts!.find((m) => m.destination === '/sys')!.options!.includes('rw'));
   assert.deepEqual(s.linux!.resources!.devices, [{ allow: true, access: 'rwm' }]);
+  assert.equal(s.linux!.seccomp, undefined);
+});
+
+test('--cap-add SYS_ADMIN lifts the filter\'s mount entry; seccomp=unconfined removes the filter', () => {
+  assert.ok(!spec({ capAdd: ['SYS_ADMIN'] }).s.linux!.seccomp!.syscalls!.some((r) => r.names.includes('mount')));
+  const { cfg, s } = spec({ securityOpt: ['seccomp=unconfined'] });
+  assert.equal(s.linux!.seccomp, undefined);
+  assert.deepEqual(cfg.HostConfig.SecurityOpt, ['seccomp=unconfined']);
 });
 
 test('--cap-add and --cap-drop, Docker\'s rules', () => {
@@ -140,7 +150,8 @@ test('the bounding set is read from /proc/<pid>/status', (t) => {
 
 test('bad flags are refused before anything is made', () => {
   assert.throws(() => spec({ workdir: 'rel' }), /needs to be an absolute path/);
-  assert.throws(() => spec({ securityOpt: ['seccomp=unconfined'] }), /invalid --security-opt/);
+  assert.throws(() => spec({ securityOpt: ['apparmor=unconfined'] }), /invalid --security-opt/);
+  assert.throws(() => spec({ securityOpt: ['seccomp=/no/such/profile.json'] }), /opening seccomp profile \(\/no\/such\/profile.json\) failed/);
   assert.throws(() => spec({ volumes: ['rel/dir:/x'] }), /invalid characters for a local volume name/);
   assert.throws(() => spec({ volumes: ['/a:/x', '/b:/x'] }), /duplicate mount point: \/x/);
   assert.throws(() => spec({ volumes: ['/a:/'] }), /destination can't be '\/'/);
