@@ -4,7 +4,7 @@
 // process, as typed.
 import { test } from 'node:test';
 import { commandWord } from '../../src/cli/launch';
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

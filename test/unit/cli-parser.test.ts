@@ -2,7 +2,7 @@
 // handlers read, the one-line errors, and the help screen (src/cli/help.ts). A small command tree
 // of its own stands in for tsdocker's, so each rule is seen in isolation.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import { Argv, parse, type CommandDef } from '../../src/cli/parser';
 import { renderHelp } from '../../src/cli/help';
 import { TsdockerError } from '../../src/errors';

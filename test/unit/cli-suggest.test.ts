@@ -2,7 +2,7 @@
 // --help has examples. The CLI runs as a separate process, as a student types it (no root needed:
 // nothing here reaches the store).
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

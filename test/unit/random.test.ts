@@ -1,6 +1,6 @@
 // random.ts: ids and names from the kernel's /dev/urandom instead of node:crypto (start-up time).
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import { randomBytes, randomHex, randomInt } from '../../src/random';
 
 test('randomHex gives 2n lowercase hex digits, different each time', () => {

@@ -2,7 +2,7 @@
 // pipe, posix_spawn, waitpid, and reading a pipe on the event loop. The runtime helper is started
 // this way (src/runtime/helper.ts); here a shell stands in for it.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { TsdockerError } from '../../src/errors';
 import { pipe, readStart, readStop, spawn, waitpid, type WaitStatus } from '../../src/sys/libc';
