@@ -12,8 +12,9 @@
 //   nsenter --net=<ns file> ip route add default via 172.17.0.1 dev eth0
 //
 // Each group is one run of `ip -batch -` (a few ms). Node does not enter namespaces itself
-// (docs/runtime.md), so nsenter(1) runs the second group inside the container's. Hairpin mode lets a container reach itself
-// through a published port on the host's address, as the CNI bridge plugin's hairpinMode did.
+// (docs/runtime.md), so nsenter(1) runs the second group inside the container's. Hairpin mode lets
+// a container reach itself through a published port on the host's address, as the CNI bridge
+// plugin's hairpinMode did.
 import { TsdockerError } from '../errors';
 import { runProgram } from '../sys/program';
 import { trace } from '../trace';
