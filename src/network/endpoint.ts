@@ -1,4 +1,4 @@
-// One container on one network: an "endpoint" (Docker's word). Connecting it takes four steps:
+// One container on one network: an "endpoint" (Docker's word). Connecting it takes three steps:
 //
 //   address    the next free address of the network's subnet (leases.ts: one O_EXCL file each)
 //   veth pair  one end in the container's namespace as eth0 (or eth1..) with the address and, on
