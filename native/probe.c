@@ -152,6 +152,15 @@ static long call(const char *name)
 			close((int)fd);
 		return fd;
 	}
+#ifdef SYS_io_uring_setup
+	if (strcmp(name, "io_uring_setup") == 0) { /* a ring of one entry; struct io_uring_params is 120 bytes, all 0 */
+		unsigned char params[120] = { 0 };
+		long fd = syscall(SYS_io_uring_setup, 1, params);
+		if (fd >= 0)
+			close((int)fd);
+		return fd;
+	}
+#endif
 	if (strcmp(name, "mount") == 0) {
 		long r = syscall(SYS_mount, "probe", "/tmp", "tmpfs", 0, NULL);
 		if (r == 0)

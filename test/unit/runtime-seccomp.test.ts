@@ -27,7 +27,8 @@ test('the default profile denies what Docker\'s does not allow a default contain
     'move_mount', 'move_pages', 'nfsservctl', 'open_by_handle_at', 'open_tree', 'perf_event_open', 'personality',
     'pivot_root', 'query_module', 'quotactl', 'quotactl_fd', 'reboot', 'request_key', 'set_mempolicy', 'setns',
     'settimeofday', 'stime', 'swapon', 'swapoff', 'sysfs', '_sysctl', 'umount', 'umount2', 'unshare', 'uselib',
-    'userfaultfd', 'ustat', 'vm86', 'vm86old', 'clone', 'clone3', 'sethostname', 'syslog']) {
+    'userfaultfd', 'ustat', 'vm86', 'vm86old', 'clone', 'clone3', 'sethostname', 'syslog', 'io_uring_setup',
+    'io_uring_enter', 'io_uring_register']) {
     assert.ok(names.has(n), n);
   }
   // Allowed by Docker's profile: ptrace and process_vm_* since kernel 4.8, chroot with the default
