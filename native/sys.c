@@ -532,6 +532,24 @@ out:
 	return v;
 }
 
+/* { code, signal } from a waitpid(2) status: the exit status and null, or null and the number of
+ * the signal that killed it. */
+static napi_value exit_status(napi_env env, int status)
+{
+	napi_value o, code, signal;
+	napi_create_object(env, &o);
+	if (WIFSIGNALED(status)) {
+		napi_get_null(env, &code);
+		napi_create_int32(env, WTERMSIG(status), &signal);
+	} else {
+		napi_create_int32(env, WEXITSTATUS(status), &code);
+		napi_get_null(env, &signal);
+	}
+	napi_set_named_property(env, o, "code", code);
+	napi_set_named_property(env, o, "signal", signal);
+	return o;
+}
+
 /* The most runSync keeps of each of a program's two outputs; more fails with ENOBUFS, as
  * spawnSync's maxBuffer does. The tools it runs print a few lines. */
 #define RUN_OUTPUT_MAX (16u << 20)
@@ -680,20 +698,11 @@ static napi_value js_run_sync(napi_env env, napi_callback_info info)
 	if (run_to_end(a.s[0], argv, envp, input, input_len, timeout_ms, &o, &e, &status, &timed_out) < 0) {
 		v = result(env, -1);
 	} else {
-		napi_value code, signal, stdout_buf, stderr_buf, timed;
-		napi_create_object(env, &v);
-		if (WIFSIGNALED(status)) {
-			napi_get_null(env, &code);
-			napi_create_int32(env, WTERMSIG(status), &signal);
-		} else {
-			napi_create_int32(env, WEXITSTATUS(status), &code);
-			napi_get_null(env, &signal);
-		}
+		napi_value stdout_buf, stderr_buf, timed;
+		v = exit_status(env, status);
 		napi_create_buffer_copy(env, o.len, o.data ? o.data : "", NULL, &stdout_buf);
 		napi_create_buffer_copy(env, e.len, e.data ? e.data : "", NULL, &stderr_buf);
 		napi_get_boolean(env, timed_out, &timed);
-		napi_set_named_property(env, v, "code", code);
-		napi_set_named_property(env, v, "signal", signal);
 		napi_set_named_property(env, v, "stdout", stdout_buf);
 		napi_set_named_property(env, v, "stderr", stderr_buf);
 		napi_set_named_property(env, v, "timedOut", timed);
@@ -729,18 +738,7 @@ static napi_value js_waitpid(napi_env env, napi_callback_info info)
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
 		return result(env, r);
-	napi_value o, code, signal;
-	napi_create_object(env, &o);
-	if (WIFSIGNALED(status)) {
-		napi_get_null(env, &code);
-		napi_create_int32(env, WTERMSIG(status), &signal);
-	} else {
-		napi_create_int32(env, WEXITSTATUS(status), &code);
-		napi_get_null(env, &signal);
-	}
-	napi_set_named_property(env, o, "code", code);
-	napi_set_named_property(env, o, "signal", signal);
-	return o;
+	return exit_status(env, status);
 }
 
 /* Reading a pipe on Node's own event loop: a libuv poll handle (uv_poll_start, epoll(7)) on the
