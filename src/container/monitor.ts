@@ -190,11 +190,18 @@ class Monitor {
         return undefined;
       }
     } finally {
-      // The network goes with the process; a restart gets a new one, as in Docker.
+      // The network goes with the process; a restart gets a new one, as in Docker. So does the
+      // rootfs mount (a restart mounts it again): before the record says "exited", so that a
+      // `stop`, which returns once it does, finds the container unmounted.
       try {
         detachNetwork(this.rec, this.root);
       } catch (err) {
         trace('monitor', `network of ${this.rec.Id.slice(0, 12)}: ${(err as Error).message}`);
+      }
+      try {
+        unmountRootfs(this.dir);
+      } catch (err) {
+        trace('monitor', `rootfs of ${this.rec.Id.slice(0, 12)}: ${(err as Error).message}`);
       }
     }
     this.helper = undefined;
