@@ -62,7 +62,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
     };
     writeRecord(rec, root);
 
-    const { rootfs } = mountRootfs(dir, store, image);
+    const { rootfs } = mountRootfs(dir, store, image, rec.HostConfig.AutoRemove);
     undo.push(`unmount ${rootfs}`, () => unmountRootfs(dir));
 
     const user = resolveUser(rootfs, rec.Config.User);

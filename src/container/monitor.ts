@@ -238,7 +238,7 @@ class Monitor {
     const store = new ImageStore(this.root);
     const image = store.getImage(this.rec.Image);
     if (!image) throw new TsdockerError(`container ${this.rec.Id.slice(0, 12)}: its image ${this.rec.Image} is gone`);
-    mountRootfs(this.dir, store, image);
+    mountRootfs(this.dir, store, image, this.rec.HostConfig.AutoRemove);
   }
 
   /** Wait out the restart delay; true if `stop`, `kill` or `rm -f` came meanwhile. */

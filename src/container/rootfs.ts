@@ -19,13 +19,17 @@ export function rootfsPaths(dir: string): RootfsPaths {
   return { rootfs: path.join(dir, 'rootfs'), upper: path.join(dir, 'upper'), work: path.join(dir, 'work') };
 }
 
-/** Mount the image's layers at <dir>/rootfs. The caller undoes it with unmountRootfs. */
-export function mountRootfs(dir: string, store: ImageStore, image: ImageRecord): RootfsPaths {
+/** Mount the image's layers at <dir>/rootfs. The caller undoes it with unmountRootfs.
+ *  `volatile` (for --rm): the kernel never syncs the upper dir's filesystem for this mount; its
+ *  unmount then takes about 0.3 ms instead of a syncfs(2) of the whole host filesystem (1 to 10 ms
+ *  measured here, more on a busy disk). After a host crash such a mount cannot be made again, and
+ *  an --rm container is never mounted again. */
+export function mountRootfs(dir: string, store: ImageStore, image: ImageRecord, volatile = false): RootfsPaths {
   const p = rootfsPaths(dir);
   // Loaded here so that `ps` and `inspect` do not load the FFI module behind the overlay code.
   const { mountOverlay } = require('../image/overlay') as typeof import('../image/overlay');
   try {
-    mountOverlay({ store, image, upper: p.upper, work: p.work, target: p.rootfs });
+    mountOverlay({ store, image, upper: p.upper, work: p.work, target: p.rootfs, volatile });
   } catch (err) {
     throw wrap(err, 'mount container rootfs');
   }

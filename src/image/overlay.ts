@@ -22,6 +22,9 @@ export interface OverlayOptions {
   upper: string;
   work: string;
   target: string;
+  /** overlayfs's "volatile": no syncfs of the upper filesystem, at unmount or ever. For `--rm`
+   *  containers, whose changes are thrown away anyway (podman does the same since 3.2). */
+  volatile?: boolean;
 }
 
 /** Overlay option values cannot contain ',' and need ':' escaped (overlayfs.rst, "lowerdir"). */
@@ -31,12 +34,12 @@ function escapeOption(p: string): string {
 }
 
 /** The mount data string; exported so tests and `--trace` can show it. */
-export function overlayData(lowers: string[], upper: string, work: string): string {
+export function overlayData(lowers: string[], upper: string, work: string, volatile = false): string {
   // metacopy=off and redirect_dir=nofollow: never trust metadata-only copies or redirects that a
   // crafted layer could carry (overlayfs.rst: "Do not use metacopy=on with untrusted ... dirs").
   // index=off: layers are shared between images, and the inode index would tie them to one upper.
   return `lowerdir=${lowers.map(escapeOption).join(':')},upperdir=${escapeOption(upper)},` +
-    `workdir=${escapeOption(work)},index=off,metacopy=off,redirect_dir=nofollow`;
+    `workdir=${escapeOption(work)},index=off,metacopy=off,redirect_dir=nofollow${volatile ? ',volatile' : ''}`;
 }
 
 export function mountOverlay(o: OverlayOptions): void {
@@ -48,7 +51,7 @@ export function mountOverlay(o: OverlayOptions): void {
     throw new TsdockerError('image has no layers');
   }
   const lowers = o.store.layerShortLinks(o.image);
-  const data = overlayData(lowers, path.resolve(o.upper), path.resolve(o.work));
+  const data = overlayData(lowers, path.resolve(o.upper), path.resolve(o.work), o.volatile);
   if (data.length > PAGE_SIZE - 1) {
     throw new TsdockerError(`image has too many layers for one overlay mount (${lowers.length}; at most about 130)`);
   }
@@ -57,7 +60,14 @@ export function mountOverlay(o: OverlayOptions): void {
   const cwd = process.cwd();
   process.chdir(o.store.root);
   try {
-    mount('overlay', path.resolve(cwd, o.target), 'overlay', 0, data);
+    try {
+      mount('overlay', path.resolve(cwd, o.target), 'overlay', 0, data);
+    } catch (err) {
+      // Kernels before 5.10 have no "volatile" (EINVAL): the mount is the same without it.
+      if (!o.volatile || (err as { code?: string }).code !== 'EINVAL') throw err;
+      trace('mount', 'overlay: no "volatile" option on this kernel; mounting without it');
+      mount('overlay', path.resolve(cwd, o.target), 'overlay', 0, overlayData(lowers, path.resolve(o.upper), path.resolve(o.work)));
+    }
   } finally {
     process.chdir(cwd);
   }

@@ -187,4 +187,17 @@ process.on('exit', write);
     assert.equal(run([img, 'sh', '-c', 'rm /wh/file2; echo new > /wh/n']).status, 0);
     assert.equal(run([img, 'sh', '-c', 'cat /wh/file2; ls /wh/n 2>&1 | wc -l']).stdout, 'kept\n1\n');
   });
+
+  test('the root of an --rm container is a volatile overlay (no syncfs at unmount); a kept one is not', () => {
+    const isVolatile = (flags: string[]) => {
+      const r = tsdockerSync(e, ['run', ...flags, e.image, 'sh', '-c', 'grep "^overlay / " /proc/mounts']);
+      assert.equal(r.status, 0, r.stderr);
+      // Shown as "volatile", or as "fsync=volatile" by kernels with overlay's fsync= option (6.6 on).
+      return r.stdout.split(' ')[3].split(',').some((o) => o === 'volatile' || o === 'fsync=volatile');
+    };
+    assert.ok(isVolatile(['--rm']));
+    const name = `kept-${process.pid}`;
+    assert.ok(!isVolatile(['--name', name]));
+    assert.equal(tsdockerSync(e, ['rm', name]).status, 0);
+  });
 });
