@@ -149,11 +149,23 @@ function fields(m: ToHelper): string[] {
 }
 
 export function encode(m: ToHelper): Buffer {
-  const payload = Buffer.concat(fields(m).map((f) => Buffer.from(f + '\0')));
-  const header = Buffer.alloc(8);
-  header.writeUInt32LE(m.type, 0);
-  header.writeUInt32LE(payload.length, 4);
-  return Buffer.concat([header, payload]);
+  return encodeAll([m]);
+}
+
+/** Many messages as one buffer, as written to fd 3. One allocation and one write of text per
+ *  message: a run's configuration is over a hundred records, and a few small Buffers for each
+ *  took about 5 ms of every `run` (Node's Buffer code runs cold, in V8's interpreter, on each start). */
+export function encodeAll(ms: ToHelper[]): Buffer {
+  const payloads = ms.map((m) => fields(m).map((f) => f + '\0').join(''));
+  const lengths = payloads.map((p) => Buffer.byteLength(p));
+  const out = Buffer.allocUnsafe(lengths.reduce((sum, n) => sum + 8 + n, 0));
+  let off = 0;
+  ms.forEach((m, i) => {
+    out.writeUInt32LE(m.type, off);
+    out.writeUInt32LE(lengths[i], off + 4);
+    off += 8 + out.write(payloads[i], off + 8);
+  });
+  return out;
 }
 
 function decodeOne(type: number, f: string[]): FromHelper {

@@ -15,7 +15,7 @@
 import { TsdockerError, wrap } from '../errors';
 import { trace } from '../trace';
 import type { Helper, WaitStatus } from './helper';
-import { Decoder, MessageType, encode, type ErrorMsg, type ExitMsg, type ToHelper } from './protocol';
+import { Decoder, MessageType, encode, encodeAll, type ErrorMsg, type ExitMsg, type ToHelper } from './protocol';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -32,7 +32,7 @@ export interface SessionHandlers {
 /** The whole configuration in one write: one system call rather than one per message. The helper
  *  clones the container's first process as soon as it has read it; the child then waits for GO. */
 export function sendConfiguration(helper: Helper, messages: ToHelper[]): void {
-  helper.write(Buffer.concat(messages.map(encode)));
+  helper.write(encodeAll(messages));
 }
 
 /** After sendConfiguration: resolves with the helper's EXIT message once it has exited; rejects

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { capabilityMask, capabilityNames } from '../../src/runtime/capabilities';
 import { MS_BIND, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, parseMountOptions } from '../../src/runtime/mountflags';
-import { Decoder, MessageType, encode } from '../../src/runtime/protocol';
+import { Decoder, MessageType, encode, encodeAll } from '../../src/runtime/protocol';
 import type { RuntimeSpec } from '../../src/runtime/spec';
 import { translate } from '../../src/runtime/translate';
 import { validateSpec } from '../../src/runtime/validate';
@@ -23,6 +23,12 @@ function spec(edit?: (s: RuntimeSpec) => void): RuntimeSpec {
 test('encode frames a message as type, length, NUL-terminated fields', () => {
   const b = encode({ type: MessageType.Arg, value: 'echo' });
   assert.deepEqual([...b], [7, 0, 0, 0, 5, 0, 0, 0, ...Buffer.from('echo\0')]);
+});
+
+test('encodeAll frames each message in turn; lengths count UTF-8 bytes, and a message may have no fields', () => {
+  const b = encodeAll([{ type: MessageType.Env, value: 'NAME=Zoë' }, { type: MessageType.End }, { type: MessageType.Cwd, path: '/' }]);
+  assert.deepEqual([...b], [8, 0, 0, 0, 10, 0, 0, 0, ...Buffer.from('NAME=Zoë\0'), 19, 0, 0, 0, 0, 0, 0, 0,
+    9, 0, 0, 0, 2, 0, 0, 0, ...Buffer.from('/\0')]);
 });
 
 test('the decoder reassembles messages split across chunks', () => {
