@@ -51,7 +51,22 @@ export function removeTree(dir: string, root = stateRoot()): void {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  fs.rmSync(trash, { recursive: true, force: true });
+  removeAll(trash);
+}
+
+/**
+ * `rm -rf` of a tree that holds no mount points (one just renamed into tmp/). Node 20's
+ * fs.rmSync tries rmdir(2) on each directory first and lists it only after ENOTEMPTY, an
+ * exception for every directory on the way: about 5 ms for a container's directory here,
+ * against one listing per directory this way (readdir with file types, then unlink or recurse).
+ */
+function removeAll(dir: string): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) removeAll(p);
+    else fs.unlinkSync(p);
+  }
+  fs.rmdirSync(dir);
 }
 
 /**
