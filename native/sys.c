@@ -7,7 +7,8 @@
  * _exit(2) for leaving without Node's teardown, and what starting the runtime helper takes without
  * node:child_process: pipe2(2), posix_spawn(3), waitpid(2), and reading a pipe on Node's own event
  * loop (src/runtime/helper.ts says why), and running a short program to its end (the network's
- * `ip` and CNI runs); isatty(3) and the terminal's size without node:tty.
+ * `ip` and CNI runs); isatty(3) and the terminal's size without node:tty; and one rtnetlink(7)
+ * request on a netlink socket, for a container's veth pair without running `ip`.
  *
  * Nothing here changes namespaces or threads: that is tsdocker-runtime's job, in its own process.
  * Each call returns what the system call returned, or -errno; libc.ts turns -errno into an error
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/netlink.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -30,6 +32,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -956,6 +959,78 @@ static napi_value js_window_size(napi_env env, napi_callback_info info)
 	return o;
 }
 
+/* Send one rtnetlink(7) request to the kernel and wait for its answer: 0, or -1 with errno set to
+ * the kernel's error (NLMSG_ERROR's, e.g. EEXIST) or to that of socket(2), sendto(2) or recv(2).
+ * The request asks for an ack (NLM_F_ACK), so the kernel always answers, with one NLMSG_ERROR
+ * whose error is 0 for done (netlink(7)). A socket of our own for each request: nothing else
+ * arrives on it, and the kernel handles the request inside sendto, so the answer is already
+ * queued when recv asks for it. */
+static int route_request(const void *request, size_t len, uint32_t seq)
+{
+	/* NETLINK_CAP_ACK: the kernel's answer to a failed request carries only the request's header
+	 * rather than a copy of all of it, so this buffer holds any answer. Older kernels (before 4.3)
+	 * refuse the option and copy: the requests here are a few hundred bytes. */
+	union {
+		struct nlmsghdr h;
+		char b[4096];
+	} reply;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK }; /* nl_pid 0: the kernel */
+	int one = 1, err = 0;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+	if (sendto(fd, request, len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+		err = errno;
+		goto out;
+	}
+	ssize_t n;
+	do
+		n = recv(fd, &reply, sizeof reply, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		err = errno;
+		goto out;
+	}
+	/* The answer to our request: same sequence number, an NLMSG_ERROR, long enough to hold it. */
+	struct nlmsghdr *h = &reply.h;
+	if (!NLMSG_OK(h, (size_t)n) || h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+		err = EPROTO;
+		goto out;
+	}
+	int error = ((struct nlmsgerr *)NLMSG_DATA(h))->error; /* 0, or -errno */
+	err = error <= 0 ? -error : EPROTO;
+out:
+	close(fd);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+/* rtnetlink(request): send `request`, a Buffer holding one netlink message made with
+ * NLM_F_REQUEST | NLM_F_ACK (src/network/rtnetlink.ts builds them), on a NETLINK_ROUTE socket;
+ * 0 when the kernel acked it, or -errno. */
+static napi_value js_rtnetlink(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 0) < 0)
+		return NULL;
+	void *data = NULL;
+	size_t size = 0;
+	struct nlmsghdr h;
+	bool ok = a.n >= 1 && napi_get_buffer_info(env, a.v[0], &data, &size) == napi_ok && size >= sizeof h;
+	if (ok) {
+		memcpy(&h, data, sizeof h); /* a Buffer's bytes need not be 4-byte aligned */
+		/* Without NLM_F_ACK a request that succeeds gets no answer: recv would wait forever. */
+		ok = h.nlmsg_len == size && (h.nlmsg_flags & NLM_F_ACK);
+	}
+	if (!ok) {
+		napi_throw_type_error(env, NULL, "expected a Buffer holding one netlink message with NLM_F_ACK");
+		return NULL;
+	}
+	return result(env, route_request(data, size, h.nlmsg_seq));
+}
+
 NAPI_MODULE_INIT()
 {
 	static const struct {
@@ -971,6 +1046,7 @@ NAPI_MODULE_INIT()
 		{ "waitpid", js_waitpid },     { "readStart", js_read_start },
 		{ "readStop", js_read_stop },   { "isatty", js_isatty },
 		{ "windowSize", js_window_size }, { "runSync", js_run_sync },
+		{ "rtnetlink", js_rtnetlink },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

@@ -6,8 +6,8 @@
 // Node's own fs covers chown/lchown, lutimes, symlink, link; what is missing is creating device
 // nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), bpf(2) for the
 // device filter of a cgroup v2, starting a program without node:child_process (posix_spawn(3),
-// waitpid(2), reading a pipe on the event loop, and running a short program to its end), and
-// isatty(3) without node:tty. The addon
+// waitpid(2), reading a pipe on the event loop, and running a short program to its end),
+// isatty(3) without node:tty, and netlink sockets (one rtnetlink(7) request). The addon
 // replaced the koffi FFI, whose loading took about 12 ms of every `tsdocker run`; the addon loads
 // in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
@@ -43,6 +43,8 @@ interface Sys {
   windowSize(fd: number): { rows: number; columns: number } | number;
   /** how the program ended and what it printed, or -errno when it could not start */
   runSync(file: string, argv: string[], env: string[], input: Buffer | null, timeoutMs: number): Ran | number;
+  /** 0 when the kernel acked the netlink message, or -errno (the kernel's, or the socket's) */
+  rtnetlink(request: Buffer): number;
 }
 
 let sys: Sys | undefined;
@@ -224,6 +226,16 @@ export interface Ran extends WaitStatus {
  *  (ENOENT, EACCES) or printed more than 16 MiB. src/sys/program.ts is the friendlier way in. */
 export function runSync(file: string, argv: string[], env: string[], input: Buffer | null, timeoutMs: number): Ran {
   return check(load().runSync(file, argv, env, input, timeoutMs), 'posix_spawn', file);
+}
+
+/**
+ * Send `request`, one rtnetlink(7) message made with NLM_F_REQUEST | NLM_F_ACK
+ * (src/network/rtnetlink.ts builds them), on a NETLINK_ROUTE socket and wait for the kernel's ack.
+ * The kernel's error is thrown with `what` naming the operation: "rtnetlink create veth pair
+ * vethab12cd3/eth0: EEXIST (file exists)".
+ */
+export function rtnetlink(request: Buffer, what: string): void {
+  check(load().rtnetlink(request), 'rtnetlink', what);
 }
 
 /** _exit(2): end the process now, without Node's exit handlers or the teardown of its VM. */
