@@ -115,7 +115,10 @@ const ERRNO: Record<number, [string, string]> = {
   39: ['ENOTEMPTY', 'directory not empty'],
   40: ['ELOOP', 'too many levels of symbolic links'],
   61: ['ENODATA', 'no data available'],
+  71: ['EPROTO', 'protocol error'],
   95: ['EOPNOTSUPP', 'operation not supported'],
+  101: ['ENETUNREACH', 'network is unreachable'],
+  105: ['ENOBUFS', 'no buffer space available'],
   122: ['EDQUOT', 'disk quota exceeded'],
 };
 
