@@ -2,7 +2,7 @@
  * [1:init]: the container's first process, from clone(2) to execve(2). It starts in the new
  * namespaces with the host's filesystem still in view, waits until Node has put it in its cgroup,
  * then builds its own world in this order:
- *   join namespaces (setns), new cgroup namespace, hostname, mounts, pivot_root, terminal,
+ *   join namespaces (setns), new cgroup namespace, network interfaces, hostname, mounts, pivot_root, terminal,
  *   read-only and masked paths, rlimits, user and capabilities, cwd, close descriptors, seccomp
  *   filter (before the user and capabilities without no_new_privs: see become_command), execve.
  * Any failure goes back to the monitor as ERROR with errno and a message naming the step (util.c).
@@ -12,18 +12,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,12 +33,25 @@
 /* Docker's PATH when the image sets none (moby oci.DefaultPathEnv). */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-void wait_for_go(void)
+/* Wait for GO. Before it may come INTERFACE records: the interfaces Node has just moved into our
+ * network namespace (protocol.h), configured after GO with the loopback device. */
+void wait_for_go(struct config *c)
 {
-	struct message m;
-	if (read_message(sync_fd, &m) != 0 || m.type != MSG_GO)
-		fail_stage("setup", errno ? errno : EPIPE, "wait for the monitor to release the container");
-	free_message(&m);
+	for (;;) {
+		struct message m;
+		errno = 0;
+		if (read_message(sync_fd, &m) != 0)
+			fail_stage("setup", errno ? errno : EPIPE, "wait for the monitor to release the container");
+		int go = m.type == MSG_GO;
+		int bad = !go && (m.type != MSG_INTERFACE || apply_record(c, &m) < 0);
+		free_message(&m);
+		if (bad) {
+			errno = EPROTO;
+			fail("wait for the monitor to release the container: unexpected message %u", m.type);
+		}
+		if (go)
+			return;
+	}
 }
 
 /* setns(2) into namespaces the spec names by path (e.g. --network container:x). The pid namespace
@@ -73,26 +83,6 @@ static void join_namespaces(struct config *c)
 /* Sysctls the spec sets for the container's own namespaces (validate.ts allows only those). The file
  * is opened in the container's fresh /proc, checked to be procfs (statfs(2) PROC_SUPER_MAGIC), never
  * through a symlink the image planted (CVE-2025-52881). */
-/* A new network namespace holds only a loopback device, and it is down (network_namespaces(7)).
- * Bring it up as `ip link set lo up` does: SIOCSIFFLAGS on a socket of this namespace (netdevice(7)).
- * Done here rather than by the CNI `loopback` plugin: one ioctl instead of starting a program. */
-static void loopback_up(void)
-{
-	trace("net", "ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)");
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		fail("socket for the loopback device");
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof(ifr));
-	strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		fail("SIOCGIFFLAGS lo");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		fail("SIOCSIFFLAGS lo");
-	close(s);
-}
-
 static void write_sysctls(struct config *c)
 {
 	int rootfd = c->nsysctls ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
@@ -210,7 +200,7 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 	for (int fd = 0; fd < 3; fd++)
 		if (stdio[fd] >= 0 && dup2(stdio[fd], fd) < 0)
 			fail("dup2 stdio %d", fd);
-	wait_for_go();
+	wait_for_go(c);
 
 	join_namespaces(c);
 	/* Now, and not at clone: the cgroup namespace's root is the cgroup we are in when we make it,
@@ -224,6 +214,7 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 	struct namespace_entry *net = find_namespace(c, CLONE_NEWNET);
 	if (net && !net->path)
 		loopback_up();
+	configure_interfaces(c);
 	if (c->hostname && c->hostname[0]) {
 		trace("uts", "sethostname(\"%s\")", c->hostname);
 		if (sethostname(c->hostname, strlen(c->hostname)) < 0)

@@ -41,6 +41,7 @@ static int expected_fields(uint32_t type)
 	case MSG_JOIN: return 2;
 	case MSG_SECCOMP: return 1;
 	case MSG_SECCOMP_RULE: return 2; /* at least */
+	case MSG_INTERFACE: return 4;
 	case MSG_END: return 0;
 	default: return -1;
 	}
@@ -140,6 +141,15 @@ static void apply(struct config *c, struct message *m)
 		}
 		break;
 	}
+	case MSG_INTERFACE: {
+		c->interfaces = grow(c->interfaces, c->ninterfaces, sizeof *c->interfaces);
+		struct interface_entry *e = &c->interfaces[c->ninterfaces++];
+		e->name = strdup(f[0]);
+		e->address = strdup(f[1]);
+		e->prefix = (int)number(f[2]);
+		e->gateway = strdup(f[3]);
+		break;
+	}
 	case MSG_PROCESS:
 		c->terminal = f[0][0] == '1';
 		c->open_stdin = f[1][0] == '1';
@@ -147,6 +157,18 @@ static void apply(struct config *c, struct message *m)
 		c->no_new_privs = f[3][0] == '1';
 		break;
 	}
+}
+
+int apply_record(struct config *c, struct message *m)
+{
+	int want = expected_fields(m->type);
+	if (want < 0 || m->nfields < want ||
+	    (m->type == MSG_SECCOMP_RULE && ((m->nfields - 2) % 4 != 0 || m->nfields > 2 + 6 * 4))) {
+		errno = EPROTO;
+		return -1;
+	}
+	apply(c, m);
+	return 0;
 }
 
 int read_config(int fd, struct config *c, const char **why)
@@ -162,21 +184,18 @@ int read_config(int fd, struct config *c, const char **why)
 				errno = EPIPE;
 			return -1;
 		}
-		int want = expected_fields(m.type);
-		if (want < 0 || m.nfields < want ||
-		    (m.type == MSG_SECCOMP_RULE && ((m.nfields - 2) % 4 != 0 || m.nfields > 2 + 6 * 4))) {
-			free_message(&m);
+		int end = m.type == MSG_END;
+		int bad = apply_record(c, &m);
+		free_message(&m);
+		if (bad) {
 			*why = "read configuration: malformed message";
-			errno = EPROTO;
 			return -1;
 		}
-		int end = m.type == MSG_END;
-		apply(c, &m);
-		free_message(&m);
 		if (end)
 			break;
 	}
-	if ((!c->rootfs && !c->join_pid) || c->argc == 0) {
+	/* A join with interfaces and no command is `network connect`: configure them and exit. */
+	if ((!c->rootfs && !c->join_pid) || (c->argc == 0 && !(c->join_pid && c->ninterfaces))) {
 		*why = "read configuration: no root filesystem or no command";
 		errno = EINVAL;
 		return -1;

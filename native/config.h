@@ -3,6 +3,7 @@
 #define TSDOCKER_CONFIG_H
 #include <stdint.h>
 #include <sys/types.h>
+#include "message.h"
 
 struct mount_entry {
 	char *destination, *fstype, *source, *data;
@@ -12,6 +13,12 @@ struct mount_entry {
 struct namespace_entry {
 	int flag;   /* CLONE_NEWPID, ... */
 	char *path; /* join this one (setns), or NULL to make a new one */
+};
+
+/* An interface Node has moved into the container's network namespace (network.c configures it). */
+struct interface_entry {
+	char *name, *address, *gateway; /* gateway "" = no default route */
+	int prefix;
 };
 
 struct rlimit_entry {
@@ -60,12 +67,17 @@ struct config {
 	uint32_t seccomp_default;  /* SECCOMP_RET_* for a syscall no rule matches */
 	struct seccomp_rule *seccomp_rules;
 	int nseccomp_rules;
+	struct interface_entry *interfaces;
+	int ninterfaces;
 	pid_t join_pid; /* exec (join.c): join this running container's namespaces instead of making them */
 	int detach;     /* exec -d: keep running when Node goes away */
 };
 
 /* Read messages from fd until END. Returns 0, or -1 with a reason in *why (errno set). */
 int read_config(int fd, struct config *c, const char **why);
+/* Add one record to c; -1 (errno EPROTO) for an unknown or malformed one. For records that come
+ * after the configuration (INTERFACE, in the child). */
+int apply_record(struct config *c, struct message *m);
 /* The namespace entry for a CLONE_NEW* flag, or NULL if the spec does not ask for it. */
 struct namespace_entry *find_namespace(struct config *c, int flag);
 

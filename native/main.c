@@ -320,16 +320,23 @@ int main(int argc, char **argv)
 	}
 	send_number(MSG_PID, child, 0, 1);
 
-	struct message go;
-	if (read_message(FD_FROM_NODE, &go) != 0 || go.type != MSG_GO) {
-		/* Node could not place the child in its cgroup: it never runs. */
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		return 1;
+	/* Until GO, Node may send INTERFACE records (its network is ready): the child configures them. */
+	for (;;) {
+		struct message m;
+		if (read_message(FD_FROM_NODE, &m) != 0 || (m.type != MSG_GO && m.type != MSG_INTERFACE)) {
+			/* Node could not place the child in its cgroup or give it its network: it never runs. */
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+			return 1;
+		}
+		int go = m.type == MSG_GO;
+		int sent = write_message(sync[0], m.type, (const char *const *)m.fields);
+		free_message(&m);
+		if (sent < 0)
+			monitor_fail(errno, "release the container");
+		if (go)
+			break;
 	}
-	free_message(&go);
-	if (write_message(sync[0], MSG_GO, NULL) < 0)
-		monitor_fail(errno, "release the container");
 
 	struct relay r = { .master = -1, .input = c.open_stdin ? in[1] : -1, .stdin_open = c.open_stdin };
 	if (!c.terminal && !c.open_stdin)

@@ -17,8 +17,11 @@
  *        |                              |--- clone(CLONE_NEW*) ------------->|  waits on sync
  *        |<-- PID <host pid> -----------|                                    |
  *   cgroup.addProcess(pid)              |                                    |
+ *   its network's veth pair             |                                    |
+ *        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|
  *        |--- GO ---------------------->|--- GO ---------------------------->|
  *        |                              |                                    |  unshare cgroup ns,
+ *        |                              |                                    |  lo and eth0 up,
  *        |                              |                                    |  mounts, pivot_root,
  *        |                              |<-- PTY <master fd> (only with -t) -|  /dev/pts/0 inside
  *        |                              |--- PTY_ACK (window size set) ----->|
@@ -57,6 +60,10 @@ enum message_type {
 	MSG_JOIN = 15,     /* exec: host pid of the running container's process, detach (0/1); no ROOTFS */
 	MSG_SECCOMP = 16,  /* default action (SECCOMP_RET_* with its errno); rules follow as SECCOMP_RULE */
 	MSG_SECCOMP_RULE = 17, /* syscall name, action (SECCOMP_RET_*), then per argument: index, op, value, valueTwo */
+	MSG_INTERFACE = 18, /* name, IPv4 address, prefix length, gateway ("" = no default route): an interface
+			     * Node has put in the container's network namespace, to be configured there.
+			     * Sent after PID and before GO (the monitor passes it on to the child), or, for
+			     * `network connect`, in the configuration of a join that runs no command. */
 	MSG_END = 19,
 	MSG_GO = 20,       /* the child is in its cgroup: let it continue */
 

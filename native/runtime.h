@@ -5,7 +5,8 @@
  *   rootfs.c    mounts, /dev, pivot_root, masked and read-only paths
  *   caps.c      user, groups and capability sets
  *   terminal.c  the pseudo-terminal (made inside the container, relayed by the monitor)
- *   init.c      --init: a tiny PID 1 that forwards signals and reaps zombies */
+ *   init.c      --init: a tiny PID 1 that forwards signals and reaps zombies
+ *   network.c   loopback up; the address and default route of interfaces Node moved in */
 #ifndef TSDOCKER_RUNTIME_H
 #define TSDOCKER_RUNTIME_H
 #include "config.h"
@@ -13,7 +14,7 @@
 /* child.c */
 _Noreturn void child_main(struct config *c, int stdio[3]);
 _Noreturn void exec_command(struct config *c);
-void wait_for_go(void);
+void wait_for_go(struct config *c);
 _Noreturn void become_command(struct config *c);
 
 /* join.c */
@@ -36,6 +37,9 @@ void raw_mode(int fd);
 void restore_mode(void);
 void copy_window_size(int master);
 
+/* network.c */
+void loopback_up(void);
+void configure_interfaces(struct config *c);
 /* init.c */
 _Noreturn void run_init(struct config *c);
 

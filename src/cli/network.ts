@@ -64,7 +64,7 @@ export async function handler(a: Args): Promise<number> {
     case 'connect':
     case 'disconnect': {
       if (words.length !== 2) throw new TsdockerError(`"network ${a.action}" requires exactly 2 arguments: NETWORK CONTAINER`);
-      if (a.action === 'connect') manage.connectContainer(words[0], words[1]);
+      if (a.action === 'connect') await manage.connectContainer(words[0], words[1]);
       else manage.disconnectContainer(words[0], words[1]);
       return 0;
     }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
+import type { NetworkInterface } from '../runtime';
 import { stateRoot } from '../root';
 import { getContainer } from './list';
 import { containerDir } from './record';
@@ -44,10 +45,11 @@ export function initialNetworkSettings(mode: string): ContainerRecord['NetworkSe
   return initialSettings(mode);
 }
 
-/** For runBundle: the network is set up between clone and the container's first instruction. */
-export function attachNetwork(rec: ContainerRecord, pid: number, root = stateRoot()): void {
+/** For runBundle: the network is set up between clone and the container's first instruction;
+ *  the runtime helper configures the interfaces returned from inside. */
+export function attachNetwork(rec: ContainerRecord, pid: number, root = stateRoot()): NetworkInterface[] {
   const { attachContainer } = require('../network/attach') as typeof import('../network/attach');
-  attachContainer(rec, pid, root);
+  return attachContainer(rec, pid, root);
 }
 
 /** After the container's process is gone (idempotent): veths, addresses, rules, port claims. */

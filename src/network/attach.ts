@@ -5,7 +5,8 @@
 //   pin the namespace    bind mount /proc/<pid>/ns/net on <root>/netns/<id> (netns.ts)
 //   (loopback            lo is brought up by the runtime helper itself, in native/child.c)
 //   host ports           -p/-P: claim host ports, random ones from the ephemeral range (ports.ts)
-//   each network         address, veth pair and routes; with -p, CNI `portmap` (endpoint.ts)
+//   each network         address and veth pair; with -p, CNI `portmap` (endpoint.ts); the
+//                        interfaces go back to the runtime, whose helper configures them inside
 //   /etc/hosts           the container's own address; peers by name on user networks (hosts.ts)
 //
 // detachContainer undoes all of it when the container stops, is removed, or is found dead.
@@ -18,6 +19,7 @@ import type { ContainerRecord } from '../container/types';
 import { Undo } from '../container/undo';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
+import type { NetworkInterface } from '../runtime';
 import type { Endpoint } from './endpoint';
 import { isPinned, namespaceInUse, netnsPath, pinNetns, unpinNetns } from './netns';
 import type { PortMap } from './ports';
@@ -67,10 +69,11 @@ export function hostsPath(id: string, root = stateRoot()): string {
   return path.join(containerDir(id, root), 'hosts');
 }
 
-/** Give the container (its first process is host pid `pid`, not yet running its command) its network. */
-export function attachContainer(rec: ContainerRecord, pid: number, root = stateRoot()): void {
+/** Give the container (its first process is host pid `pid`, not yet running its command) its
+ *  network; returns the interfaces the runtime helper is to configure inside its namespace. */
+export function attachContainer(rec: ContainerRecord, pid: number, root = stateRoot()): NetworkInterface[] {
   const mode = rec.HostConfig.NetworkMode;
-  if (!ownsNamespace(mode)) return;
+  if (!ownsNamespace(mode)) return [];
   const settings = rec.NetworkSettings ?? initialSettings(mode);
   rec.NetworkSettings = settings;
   const undo = new Undo();
@@ -78,9 +81,10 @@ export function attachContainer(rec: ContainerRecord, pid: number, root = stateR
     const netns = pinNetns(pid, rec.Id, root);
     undo.push(`unpin ${netns}`, () => unpinNetns(rec.Id, root));
     settings.SandboxKey = netns;
-    if (mode === 'none') return;
-    (require('./connect') as Connect).connectNetworks(rec, settings, netns, undo, root);
+    if (mode === 'none') return [];
+    const interfaces = (require('./connect') as Connect).connectNetworks(rec, settings, netns, undo, root);
     undo.clear();
+    return interfaces;
   } catch (err) {
     undo.run();
     throw err;

@@ -6,7 +6,8 @@ import type { ContainerRecord } from '../container/types';
 import type { Undo } from '../container/undo';
 import { TsdockerError } from '../errors';
 import { hostsPath, settingsOf, type NetworkSettings } from './attach';
-import { connectEndpoint, containerEndpoints, disconnectEndpoint, type Endpoint } from './endpoint';
+import type { NetworkInterface } from '../runtime';
+import { connectEndpoint, containerEndpoints, disconnectEndpoint, interfaceOf, type Endpoint } from './endpoint';
 import { refreshHosts } from './hosts';
 import { getNetwork, isUserDefined, runDir } from './networks';
 import { allocatePorts, portMap, releasePorts } from './ports';
@@ -17,9 +18,10 @@ function extraHosts(rec: ContainerRecord, gateway: string): string[] {
 }
 
 /** Ports, then each network in turn (the first gives the default route), then /etc/hosts; each
- *  step's undo goes on `undo`, which attachContainer runs if a later step fails. */
+ *  step's undo goes on `undo`, which attachContainer runs if a later step fails. Returns the
+ *  interfaces for the runtime helper to configure inside (veth.ts). */
 export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings, netns: string, undo: Undo,
-  root: string): void {
+  root: string): NetworkInterface[] {
   const ports = allocatePorts(rec.HostConfig.PortBindings ?? {}, runDir(), netns);
   undo.push('release host ports', () => releasePorts(runDir(), ports, netns));
   const endpoints: Endpoint[] = [];
@@ -41,6 +43,7 @@ export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings,
   }));
   // Only user networks give names (hosts.ts): on the default bridge alone, no list changes.
   if (named) refreshHosts((id) => hostsPath(id, root), [], root);
+  return endpoints.map(interfaceOf);
 }
 
 /** DEL every endpoint of the container and release its ports; tries them all and returns the

@@ -1,9 +1,10 @@
 // One container on one network: an "endpoint" (Docker's word). Connecting it takes three steps:
 //
 //   address    the next free address of the network's subnet (leases.ts: one O_EXCL file each)
-//   veth pair  one end in the container's namespace as eth0 (or eth1..) with the address and, on
-//              its first network, the default route; the other end on the network's bridge
-//              (veth.ts: `ip` commands; outbound NAT is one rule per network, masquerade.ts)
+//   veth pair  one end in the container's namespace as eth0 (or eth1..), the other on the
+//              network's bridge (veth.ts: rtnetlink); the address and, on the container's first
+//              network, the default route are set inside by the runtime helper (interfaceOf);
+//              outbound NAT is one rule per network (masquerade.ts)
 //   portmap    (with -p) the CNI portmap plugin: iptables DNAT rules from host ports to the
 //              container's address, also for 127.0.0.1 (it sets route_localnet on the bridge, as
 //              Docker does)
@@ -27,7 +28,8 @@ import { ruleText } from './masquerade';
 import { isPinned } from './netns';
 import { bridgeDevice, cniName, networksDir, runDir, type NetworkRecord } from './networks';
 import type { PortMapping } from './ports';
-import { addVeth, deleteVeth, macFor } from './veth';
+import type { NetworkInterface } from '../runtime';
+import { addVeth, deleteVeth, insideConfig, macFor } from './veth';
 
 export interface Endpoint {
   NetworkID: string;
@@ -117,7 +119,7 @@ export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, 
     const host = `veth${endpointId.slice(0, 7)}`;
     const mac = macFor(ip);
     const address = `${ip}/${subnet.prefix}`;
-    addVeth({ host, peer: ifName, mac, netns, bridge: bridgeDevice(net), address, gateway: Gateway, defaultRoute: primary });
+    addVeth({ host, peer: ifName, mac, netns, bridge: bridgeDevice(net) });
     undo.push(`delete ${host}`, () => deleteVeth(host));
     const result: CniResult = {
       cniVersion: CNI_VERSION,
@@ -150,6 +152,12 @@ export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, 
     undo.run();
     throw wrap(err, `connect container ${c.id.slice(0, 12)} to network ${net.Name}`);
   }
+}
+
+/** The endpoint's interface as the runtime helper configures it inside the container's namespace;
+ *  the default route only on the container's first network (its CNI-shaped result has it). */
+export function interfaceOf(ep: Endpoint): NetworkInterface {
+  return insideConfig(ep.IfName, ep.IPv4Address, ep.Gateway, (ep.Result.routes ?? []).some((r) => r.dst === '0.0.0.0/0'));
 }
 
 /** The endpoint's host end of the veth pair. */

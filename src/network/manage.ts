@@ -9,7 +9,7 @@ import { TsdockerError } from '../errors';
 import { stateRoot } from '../root';
 import { blankEndpoint, hostsPath, settingsOf } from './attach';
 import { deleteBridge } from './bridge';
-import { connectEndpoint, containerEndpoints, disconnectEndpoint, listEndpoints, removeEndpointsDir } from './endpoint';
+import { connectEndpoint, containerEndpoints, disconnectEndpoint, interfaceOf, listEndpoints, removeEndpointsDir } from './endpoint';
 import { refreshHosts } from './hosts';
 import { isPinned } from './netns';
 import { cniName, getNetwork, isUserDefined, PREDEFINED, removeRecord, runDir, type NetworkRecord } from './networks';
@@ -46,7 +46,7 @@ function checkMode(rec: ContainerRecord, net: NetworkRecord): void {
 }
 
 /** `network connect`: a running container gets one more interface now; a stopped one at its next start. */
-export function connectContainer(netName: string, containerName: string, root = stateRoot()): void {
+export async function connectContainer(netName: string, containerName: string, root = stateRoot()): Promise<void> {
   const net = getNetwork(netName, root);
   const rec = getContainer(containerName, root);
   checkMode(rec, net);
@@ -58,6 +58,13 @@ export function connectContainer(netName: string, containerName: string, root = 
     let i = 0;
     while (used.has(`eth${i}`)) i++;
     const ep = connectEndpoint(net, { id: rec.Id, name: rec.Name }, settings.SandboxKey, `eth${i}`, used.size === 0, [], root);
+    try {
+      const { configureInterfaces } = require('../runtime/exec') as typeof import('../runtime/exec');
+      await configureInterfaces(rec.State.Pid, settings.SandboxKey, [interfaceOf(ep)]);
+    } catch (err) {
+      disconnectEndpoint(ep, root);
+      throw err;
+    }
     settings.Networks[net.Name] = settingsOf(ep, isUserDefined(net) ? [rec.Name, rec.Id.slice(0, 12)] : null);
     refreshHosts((id) => hostsPath(id, root), [], root);
   }

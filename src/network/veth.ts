@@ -1,24 +1,22 @@
-// A container's interface on a bridge network: a veth pair (ip-link(8) "type veth"), two virtual
-// interfaces joined like the two ends of a cable. One end is made directly inside the container's
-// namespace as eth0 (or eth1, ...); the other stays on the host and is plugged into the network's
-// bridge. These are the commands you would type yourself, and --trace prints them:
+// A container's interface on a bridge network: a veth pair (veth(4)), two virtual interfaces joined
+// like the two ends of a cable. One end is born inside the container's namespace as eth0 (or eth1,
+// ...); the other stays on the host, plugged into the network's bridge. As commands:
 //
-//   ip link add vethXXXXXXX type veth peer name eth0 address 02:42:ac:11:00:02 netns <ns file>
-//   ip link set dev vethXXXXXXX master tsdocker0
-//   ip link set dev vethXXXXXXX type bridge_slave hairpin on
-//   ip link set dev vethXXXXXXX up
-//   nsenter --net=<ns file> ip addr add 172.17.0.2/16 dev eth0
-//   nsenter --net=<ns file> ip link set dev eth0 up
-//   nsenter --net=<ns file> ip route add default via 172.17.0.1 dev eth0
+//   ip link add vethXXXXXXX master tsdocker0 up type veth \
+//       peer name eth0 address 02:42:ac:11:00:02 netns <ns file>      one rtnetlink message
+//   echo 1 > /sys/class/net/vethXXXXXXX/brport/hairpin_mode          (rtnetlink.ts)
+//   # inside the namespace:
+//   ip addr add 172.17.0.2/16 dev eth0; ip link set eth0 up
+//   ip route add default via 172.17.0.1                                the runtime helper
 //
-// Each group is one run of `ip -batch -` (a few ms). Node does not enter namespaces itself
-// (docs/runtime.md), so nsenter(1) runs the second group inside the container's. Hairpin mode lets
-// a container reach itself through a published port on the host's address, as the CNI bridge
-// plugin's hairpinMode did.
-import { TsdockerError } from '../errors';
-import { runProgram } from '../sys/program';
-import { trace } from '../trace';
+// The host half is rtnetlink from Node (the host's namespace is Node's own). The inside half needs
+// a process in the container's namespace, which Node must not enter (docs/runtime.md): the runtime
+// helper does it, as INTERFACE records (interfaceOf), in the container's first process before its
+// command starts (native/network.c), or for `network connect` in a join that runs no command.
+// Hairpin mode lets a container reach itself through a port published on the host's address.
+import type { NetworkInterface } from '../runtime';
 import { linkExists } from './bridge';
+import { addVethPair, deleteLink } from './rtnetlink';
 
 export interface VethConfig {
   /** the host end: "veth" + 7 hex digits, as Docker names them (at most 15 characters) */
@@ -29,11 +27,6 @@ export interface VethConfig {
   /** the container's pinned namespace file */
   netns: string;
   bridge: string;
-  /** "172.17.0.2/16" */
-  address: string;
-  gateway: string;
-  /** only the container's first network gives it a default route */
-  defaultRoute: boolean;
 }
 
 /** Docker's MAC address for an IPv4 address: 02:42 (a locally administered prefix), then the address. */
@@ -41,43 +34,19 @@ export function macFor(ip: string): string {
   return ['02', '42', ...ip.split('.').map((p) => Number(p).toString(16).padStart(2, '0'))].join(':');
 }
 
-/** Run `ip -batch -` with these commands, prefixed by `nsenter --net=FILE` for a namespace. */
-function ipBatch(commands: string[], netns?: string): void {
-  const prefix = netns ? ['nsenter', `--net=${netns}`] : [];
-  for (const c of commands) trace('network', `${prefix.join(' ')}${prefix.length ? ' ' : ''}ip ${c}`);
-  const argv = [...prefix, 'ip', '-batch', '-'];
-  const r = runProgram(argv[0], argv.slice(1), { input: commands.join('\n') + '\n' });
-  if (r.error) throw new TsdockerError(`${argv[0]}: ${r.error.message} (are iproute2 and util-linux installed?)`);
-  if (r.status !== 0) {
-    const shown = netns ? `in ${netns}: ` : '';
-    throw new TsdockerError(`ip ${shown}${r.stderr.trim().split('\n').filter(Boolean).join('; ') || `exit status ${r.status}`}`);
-  }
+/** Make the pair: the container's end in its namespace, the host's on the bridge and up. */
+export function addVeth(c: VethConfig): void {
+  addVethPair({ host: c.host, peer: c.peer, peerMac: c.mac, netns: c.netns, bridge: c.bridge });
 }
 
-/** Make the pair and configure both ends; on failure nothing of it is left. */
-export function addVeth(c: VethConfig): void {
-  ipBatch([
-    `link add ${c.host} type veth peer name ${c.peer} address ${c.mac} netns ${c.netns}`,
-    `link set dev ${c.host} master ${c.bridge}`,
-    `link set dev ${c.host} type bridge_slave hairpin on`,
-    `link set dev ${c.host} up`,
-  ]);
-  try {
-    ipBatch([
-      `addr add ${c.address} dev ${c.peer}`,
-      `link set dev ${c.peer} up`,
-      ...(c.defaultRoute ? [`route add default via ${c.gateway} dev ${c.peer}`] : []),
-    ], c.netns);
-  } catch (err) {
-    deleteVeth(c.host);
-    throw err;
-  }
+/** What the helper sets inside: the address ("172.17.0.2/16") and, on the container's first
+ *  network, the default route through the gateway. */
+export function insideConfig(peer: string, address: string, gateway: string, defaultRoute: boolean): NetworkInterface {
+  const [ip, prefix] = address.split('/');
+  return { name: peer, address: ip, prefix: Number(prefix), gateway: defaultRoute ? gateway : '' };
 }
 
 /** Deleting one end deletes both. A pair already gone (its namespace was destroyed) is fine. */
 export function deleteVeth(host: string): void {
-  if (!linkExists(host)) return;
-  trace('network', `ip link del ${host}`);
-  const r = runProgram('ip', ['link', 'del', 'dev', host]);
-  if (r.status !== 0 && linkExists(host)) throw new TsdockerError(`ip link del ${host}: ${r.stderr.trim() || r.error?.message}`);
+  if (linkExists(host)) deleteLink(host);
 }

@@ -17,8 +17,8 @@ import { EXIT_CANNOT_INVOKE, TsdockerError, errnoError, errnoName, wrap } from '
 import { trace } from '../trace';
 import { loadCgroup } from './cgroups';
 import { spawnHelper } from './helper';
-import { helperError, type ExitStatus } from './index';
-import { MessageType, type ToHelper } from './protocol';
+import { helperError, type ExitStatus, type NetworkInterface } from './index';
+import { MessageType, type InterfaceMsg, type ToHelper } from './protocol';
 import { converse, sendConfiguration } from './session';
 import type { Process, RuntimeSpec } from './spec';
 import { NAMESPACE_FLAGS } from './namespaces';
@@ -99,4 +99,24 @@ export async function joinContainer(opts: JoinOptions): Promise<ExitStatus> {
   });
   if (!exit) return { exitCode: 0, oomKilled: false };
   return { exitCode: exit.code, signal: exit.signal || undefined, oomKilled: false };
+}
+
+/** `network connect` of a running container: the helper's join mode without a command. It joins
+ *  only the container's network namespace (`netns`, the file of its process `pid`'s), configures
+ *  the interfaces Node has just moved there, and exits; nothing runs in the container. */
+export async function configureInterfaces(pid: number, netns: string, interfaces: NetworkInterface[]): Promise<void> {
+  const messages: ToHelper[] = [
+    { type: MessageType.Namespace, flag: NAMESPACE_FLAGS.network, path: netns },
+    { type: MessageType.Join, pid, detach: false },
+    ...interfaces.map((i): InterfaceMsg => ({ type: MessageType.Interface, ...i })),
+    { type: MessageType.End },
+  ];
+  const helper = spawnHelper({ stdin: false, detach: true }); // none of our stdio: it prints nothing
+  sendConfiguration(helper, messages);
+  const what = `configure ${interfaces.map((i) => i.name).join(', ')} in the container's network namespace`;
+  const exit = await converse(helper, {
+    onPid: () => undefined,
+    toError: (m) => errnoError(`${what}: ${m.message}`, m.errno),
+  });
+  if (exit?.code !== 0) throw new TsdockerError(`${what}: the runtime helper exited with status ${exit?.code}`);
 }

@@ -13,7 +13,7 @@ import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOK
 import { trace } from '../trace';
 import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
 import { spawnHelper, type Helper } from './helper';
-import type { ErrorMsg } from './protocol';
+import { MessageType, type ErrorMsg, type InterfaceMsg } from './protocol';
 import { converse, sendConfiguration } from './session';
 import type { RuntimeSpec } from './spec';
 import { translate } from './translate';
@@ -37,9 +37,13 @@ export interface StartOptions {
   /** called with the container's first process's host pid, once its command runs */
   onStart?: (hostPid: number) => void;
   /** called with the child's host pid after it joined its cgroup and before it is released: the
-   *  engine gives its network namespace a network here (src/network/attach.ts). Throwing aborts. */
-  beforeStart?: (hostPid: number) => void;
+   *  engine gives its network namespace a network here (src/network/attach.ts), and returns the
+   *  interfaces it put in, which the helper configures from inside. Throwing aborts. */
+  beforeStart?: (hostPid: number) => NetworkInterface[] | void;
 }
+
+/** An interface in the container's network namespace, for the helper to configure (INTERFACE). */
+export type NetworkInterface = Omit<InterfaceMsg, 'type'>;
 
 export interface ExitStatus {
   exitCode: number;
@@ -94,11 +98,13 @@ async function supervise(opts: StartOptions, helper: Helper, cgroup: Cgroup): Pr
       } catch (err) {
         throw wrap(err, `add pid ${pid} to cgroup`);
       }
+      let interfaces: NetworkInterface[];
       try {
-        opts.beforeStart?.(pid);
+        interfaces = opts.beforeStart?.(pid) ?? [];
       } catch (err) {
         throw err instanceof TsdockerError ? err : wrap(err, 'before start');
       }
+      return interfaces.map((i): InterfaceMsg => ({ type: MessageType.Interface, ...i }));
     },
     onStarted(pid) {
       trace('runtime', `container ${opts.id} started`);

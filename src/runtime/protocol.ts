@@ -13,8 +13,11 @@
 //        |                              |--- clone(CLONE_NEW*) ------------->|  waits on sync
 //        |<-- PID <host pid> -----------|                                    |
 //   cgroup.addProcess(pid)              |                                    |
+//   its network's veth pair             |                                    |
+//        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|
 //        |--- GO ---------------------->|--- GO ---------------------------->|
 //        |                              |                                    |  unshare cgroup ns,
+//        |                              |                                    |  lo and eth0 up,
 //        |                              |                                    |  mounts, pivot_root,
 //        |                              |<-- PTY <master fd> (only with -t) -|  /dev/pts/0 inside
 //        |                              |--- PTY_ACK (window size set) ----->|
@@ -51,6 +54,7 @@ export const enum MessageType {
   Join = 15,
   Seccomp = 16,
   SeccompRule = 17,
+  Interface = 18,
   End = 19,
   Go = 20,
   // helper -> Node
@@ -107,6 +111,10 @@ export interface SeccompRuleMsg {
   action: number;
   args: { index: number; op: number; value: bigint; valueTwo: bigint }[];
 }
+/** A network interface Node has put in the container's network namespace: the helper gives it
+ *  its address and, with a gateway, the default route, from inside (native/network.c). Sent after
+ *  PID and before GO, or in the configuration of a join without a command (`network connect`). */
+export interface InterfaceMsg { type: MessageType.Interface; name: string; address: string; prefix: number; gateway: string /* "" = no default route */ }
 export interface EndMsg { type: MessageType.End }
 export interface GoMsg { type: MessageType.Go }
 
@@ -119,7 +127,7 @@ export interface ExitMsg { type: MessageType.Exit; code: number; signal: number 
 
 export type ToHelper = NamespaceMsg | RootfsMsg | HostnameMsg | MountMsg | MaskMsg | ReadonlyMsg | ArgMsg |
   EnvMsg | CwdMsg | UserMsg | CapsMsg | RlimitMsg | ProcessMsg | SysctlMsg | JoinMsg | SeccompMsg | SeccompRuleMsg |
-  EndMsg | GoMsg;
+  InterfaceMsg | EndMsg | GoMsg;
 export type FromHelper = PidMsg | StartedMsg | ErrorMsg | ExitMsg;
 
 const flag = (b: boolean): string => (b ? '1' : '0');
@@ -144,6 +152,7 @@ function fields(m: ToHelper): string[] {
     case MessageType.Seccomp: return [String(m.defaultAction)];
     case MessageType.SeccompRule:
       return [m.name, String(m.action), ...m.args.flatMap((a) => [a.index, a.op, a.value, a.valueTwo].map(String))];
+    case MessageType.Interface: return [m.name, m.address, String(m.prefix), m.gateway];
     case MessageType.End: case MessageType.Go: return [];
   }
 }

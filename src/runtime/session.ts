@@ -6,6 +6,7 @@
 //    |--- configuration ... END --------->|
 //    |<-- PID <host pid> -----------------|  the child waits
 //   onPid: cgroup.procs (and a network), then
+//    |--- INTERFACE ... (a network's) --->|
 //    |--- GO ---------------------------->|  (or fd 3 closed: the helper kills the child)
 //    |<-- STARTED, or ERROR --------------|
 //    |<-- EXIT <code> <signal> -----------|
@@ -15,13 +16,14 @@
 import { TsdockerError, wrap } from '../errors';
 import { trace } from '../trace';
 import type { Helper, WaitStatus } from './helper';
-import { Decoder, MessageType, encode, encodeAll, type ErrorMsg, type ExitMsg, type ToHelper } from './protocol';
+import { Decoder, MessageType, encodeAll, type ErrorMsg, type ExitMsg, type ToHelper } from './protocol';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export interface SessionHandlers {
-  /** PID: the child waits until this returns. A throw aborts: the command never runs. */
-  onPid(pid: number): void;
+  /** PID: the child waits until this returns. A throw aborts: the command never runs. What it
+   *  returns (INTERFACE records) goes to the helper before GO. */
+  onPid(pid: number): ToHelper[] | void;
   /** STARTED: the command runs. Returning true ends the session now (exec -d): it resolves with
    *  undefined and the helper is left to wait for the command alone. */
   onStarted?(pid: number): boolean | void;
@@ -74,8 +76,7 @@ export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | 
         if (m.type === MessageType.Pid) {
           pid = m.pid;
           try {
-            h.onPid(pid);
-            helper.write(encode({ type: MessageType.Go }));
+            helper.write(encodeAll([...h.onPid(pid) ?? [], { type: MessageType.Go }]));
           } catch (err) {
             failure ??= err instanceof TsdockerError ? err : wrap(err, `prepare pid ${pid}`);
             helper.closeInput(); // the helper kills the child, which never ran the command

@@ -1,8 +1,8 @@
-// Running a short program to its end and reading what it printed: the network's `ip`, `nsenter`,
-// `iptables` and CNI plugin runs (src/network). Node's spawnSync would do, but it forks the whole
-// Node process for each run (about 8 ms here, with Node's ~45 MB to copy the page tables of) and
-// loads node:child_process first (6 to 9 ms); a container on the default network runs three such
-// programs to start and one to stop. The addon's runSync starts them with posix_spawn(3) instead
+// Running a short program to its end and reading what it printed: the network's `ip` (a bridge's
+// creation), `iptables` and CNI plugin runs (src/network). Node's spawnSync would do, but it forks
+// the whole Node process for each run (about 8 ms here, with Node's ~45 MB to copy the page tables
+// of) and loads node:child_process first (6 to 9 ms); a container with -p runs such programs to
+// start and to stop. The addon's runSync starts them with posix_spawn(3) instead
 // (native/sys.c). The result has spawnSync's shape, so callers read it the same way.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -109,10 +109,10 @@ describe('network: bridge, none, host, container, ports', { skip, concurrency: f
     const r = tsdockerSync(e, ['--trace', 'run', '--rm', '-p', '80', e.image, 'true']);
     assert.equal(r.status, 0, r.stderr);
     for (const step of [/ipam: lease \d+\.\d+\.\d+\.\d+ on tsdocker-bridge/,
-      /network: ip link add (veth\w+) type veth peer name eth0 address 02:42:\S+ netns \S+/,
-      /network: ip link set dev veth\w+ master tsdocker0/,
-      /network: nsenter --net=\S+ ip addr add \d+\.\d+\.\d+\.\d+\/\d+ dev eth0/,
-      /network: nsenter --net=\S+ ip route add default via \d+\.\d+\.\d+\.1 dev eth0/,
+      /network: rtnetlink RTM_NEWLINK veth\w+ type veth peer eth0 \(02:42:\S+, netns \S+\) master tsdocker0 up/,
+      /network: write \/sys\/class\/net\/veth\w+\/brport\/hairpin_mode = 1/,
+      /net: eth0: ioctl\(SIOCSIFADDR, \d+\.\d+\.\d+\.\d+\), ioctl\(SIOCSIFNETMASK, \/16\), ioctl\(SIOCSIFFLAGS, IFF_UP\)/,
+      /net: ioctl\(SIOCADDRT, default via \d+\.\d+\.\d+\.1 dev eth0\)/,
       /cni: ADD \S+\/portmap/, /iptables: -A POSTROUTING -s \S+ ! -o \S+ .*-j MASQUERADE/, /iptables: .*-j DNAT/,
       /cni: DEL \S+\/portmap/, /network: veth\w+: goes with the container's namespace/, /ipam: release \d+\.\d+\.\d+\.\d+ on tsdocker-bridge/]) {
       assert.match(r.stderr, step);
