@@ -150,8 +150,10 @@ function healthcheck(ins: Instruction): BuildContainerConfig['Healthcheck'] {
 
 /** Go duration syntax ("30s", "1m30s", "500ms") in nanoseconds, as Docker stores them. */
 export function durationNs(text: string, flag: string): number {
-  const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  // "\u00b5s" is Go's "µs", escaped: one non-ASCII character in the bundle made V8 hold all of its
+  // source as two-byte text (scripts/bundle.js checks the bundle is ASCII).
+  const unit: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/gy;
   let total = 0;
   let at = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {

@@ -14,7 +14,7 @@
 // flags). Without the bundle (TSDOCKER_NO_BUNDLE=1, a build without it, or one older than
 // dist/src) the modules in dist/src are loaded one by one.
 import * as fs from 'node:fs';
-import { createRequire, wrap } from 'node:module';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 
@@ -35,7 +35,9 @@ export function launch(argv: string[]): void {
   }
   const file = cacheFile(path.join(dist, 'v8cache'), commandWord(argv));
   const cachedData = readOrUndefined(file);
-  const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  // The file is ASCII and already wrapped (scripts/bundle.js): latin1 makes a one-byte string
+  // without UTF-8 decoding, and nothing is concatenated to it.
+  const script = new vm.Script(fs.readFileSync(bundle, 'latin1'), { filename: bundle, cachedData });
   const mod = { exports: {} as Cli };
   // The bundle runs as a CommonJS module would: (exports, require, module, __filename, __dirname).
   script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, dist);

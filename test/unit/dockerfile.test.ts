@@ -111,6 +111,8 @@ describe('metadata instructions', () => {
   });
   test('durations and bad values', () => {
     assert.equal(durationNs('500ms', 'x'), 5e8);
+    assert.equal(durationNs('1m30s', 'x'), 90e9);
+    assert.equal(durationNs('2µs', 'x'), 2e3); // Go's micro sign, as docker accepts it
     assert.throws(() => durationNs('5 minutes', 'interval'), /invalid duration for --interval/);
     assert.throws(() => run('EXPOSE http'), /invalid port for EXPOSE: http/);
   });
