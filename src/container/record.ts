@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
+import { removeFile } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import type { ContainerRecord } from './types';
@@ -55,7 +56,7 @@ export function writeRecord(rec: ContainerRecord, root = stateRoot()): boolean {
     fs.renameSync(tmp, path.join(dir, 'state.json'));
     return true;
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    removeFile(tmp);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw wrap(err, `write container ${rec.Id}`);
   }
@@ -93,13 +94,13 @@ export function reserveName(name: string, id: string, root = stateRoot()): void 
       throw new TsdockerError(`the container name "/${name}" is already in use by container "${owner}". ` +
         'You have to remove (or rename) that container to be able to reuse that name');
     }
-    fs.rmSync(link, { force: true });
+    removeFile(link);
   }
   throw new TsdockerError(`reserve name ${name}: it keeps being taken`);
 }
 
 export function releaseName(name: string, id: string, root = stateRoot()): void {
-  if (nameOwner(name, root) === id) fs.rmSync(path.join(namesDir(root), name), { force: true });
+  if (nameOwner(name, root) === id) removeFile(path.join(namesDir(root), name));
 }
 
 function nameOwner(name: string, root: string): string | undefined {

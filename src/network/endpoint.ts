@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Undo } from '../container/undo';
 import { wrap } from '../errors';
+import { removeFile } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import { runProgram } from '../sys/program';
@@ -185,7 +186,7 @@ export function disconnectEndpoint(ep: Endpoint, root = stateRoot(), opts: { nam
   if (host && opts.namespaceGoing) trace('network', `${host}: goes with the container's namespace (no process is left in it)`);
   else if (host) deleteVeth(host);
   releaseAddress(runDir(), cniName({ Name: ep.NetworkName, Id: ep.NetworkID }), ep.IPv4Address.split('/')[0], ep.Netns);
-  fs.rmSync(endpointFile(ep.NetworkID, ep.ContainerID, root), { force: true });
+  removeFile(endpointFile(ep.NetworkID, ep.ContainerID, root));
   trace('network', `container ${ep.ContainerID.slice(0, 12)} left network ${ep.NetworkName} (${ep.IPv4Address} released)`);
 }
 

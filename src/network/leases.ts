@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
 import { trace } from '../trace';
+import { removeFile } from '../fsutil';
 import { formatIp, type Cidr } from './ipam';
 
 /** The address to try first is the one after the last leased (host-local's rotation): an address
@@ -62,7 +63,7 @@ export function leaseAddress(runDir: string, network: string, subnet: Cidr, gate
       }
       const owner = ownerOf(file);
       if (owner === undefined || fs.existsSync(owner)) break;
-      fs.rmSync(file, { force: true }); // its container's namespace is gone: a stale lease
+      removeFile(file); // its container's namespace is gone: a stale lease
     }
   }
   throw new TsdockerError(`no free address left in ${formatIp(subnet.base)}/${subnet.prefix} (network ${network})`);
@@ -72,7 +73,7 @@ export function leaseAddress(runDir: string, network: string, subnet: Cidr, gate
 export function releaseAddress(runDir: string, network: string, ip: string, netns: string): void {
   const file = path.join(leaseDir(runDir, network), ip);
   if (ownerOf(file) !== netns) return;
-  fs.rmSync(file, { force: true });
+  removeFile(file);
   trace('ipam', `release ${ip} on ${network}`);
 }
 

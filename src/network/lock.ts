@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
-import { processAlive } from '../fsutil';
+import { processAlive, removeFile } from '../fsutil';
 
 const WAIT_MS = 60_000;
 
@@ -25,7 +25,7 @@ export function withLock<T>(file: string, fn: () => T): T {
     }
     const owner = Number(readOwner(file));
     if (owner && !processAlive(owner)) {
-      fs.rmSync(file, { force: true });
+      removeFile(file);
       continue;
     }
     if (Date.now() > deadline) throw new TsdockerError(`lock ${file} is held by pid ${owner}`);
@@ -34,7 +34,7 @@ export function withLock<T>(file: string, fn: () => T): T {
   try {
     return fn();
   } finally {
-    fs.rmSync(file, { force: true });
+    removeFile(file);
   }
 }
 

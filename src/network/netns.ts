@@ -5,6 +5,7 @@
 // `--network container:NAME` joins the namespace through this file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { removeFile } from '../fsutil';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
 
@@ -21,7 +22,7 @@ export function pinNetns(pid: number, id: string, root = stateRoot()): string {
   try {
     mount(`/proc/${pid}/ns/net`, file, null, MS_BIND);
   } catch (err) {
-    fs.rmSync(file, { force: true });
+    removeFile(file);
     throw err;
   }
   return file;
@@ -67,5 +68,5 @@ export function unpinNetns(id: string, root = stateRoot()): void {
     trace('netns', `umount ${file}`);
     umount2(file, MNT_DETACH);
   }
-  fs.rmSync(file, { force: true });
+  removeFile(file);
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
 import { compareText } from '../format';
+import { removeFile } from '../fsutil';
 import { trace } from '../trace';
 
 export interface PortBinding { HostIp: string; HostPort: string }
@@ -109,7 +110,7 @@ function claim(runDir: string, proto: string, port: number, owner: string): bool
     } catch { /* released meanwhile */ }
     // A claim whose container network namespace is gone was left by a killed tsdocker.
     if (holder && fs.existsSync(holder)) return false;
-    fs.rmSync(file, { force: true });
+    removeFile(file);
   }
   return false;
 }
@@ -119,7 +120,7 @@ export function releasePorts(runDir: string, mappings: PortMapping[], owner: str
     const file = path.join(claimsDir(runDir), `${m.protocol}-${m.hostPort}`);
     try {
       if (fs.readFileSync(file, 'utf8') === owner) {
-        fs.rmSync(file, { force: true });
+        removeFile(file);
         trace('ports', `release host port ${m.hostPort}/${m.protocol}`);
       }
     } catch { /* not claimed */ }
