@@ -99,15 +99,24 @@ export async function handler(args: any): Promise<number> {
   if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) {
     throw new TsdockerError('the input device is not a TTY');
   }
+  // In the foreground the runtime helper starts first and waits for its bundle: its start-up then
+  // overlaps finding the image and making the container (src/runtime/index.ts, startHelper).
+  const helper = opts.detach ? undefined : (require('../runtime') as typeof import('../runtime')).startHelper(opts.interactive);
   const { findOrPullImage } = require('../container/image') as typeof import('../container/image');
-  const { store, image } = await findOrPullImage(opts.image, { pull: last(args.pull) ?? 'missing', platform: last(args.platform) });
   const { createContainer, startForeground } = require('../container/lifecycle') as typeof import('../container/lifecycle');
-  const rec = createContainer(opts, image, store);
+  let rec;
+  try {
+    const { store, image } = await findOrPullImage(opts.image, { pull: last(args.pull) ?? 'missing', platform: last(args.platform) });
+    rec = createContainer(opts, image, store);
+  } catch (err) {
+    helper?.abort();
+    throw err;
+  }
   if (opts.detach) {
     const { startDetached } = require('../container/detached') as typeof import('../container/detached');
     await startDetached(rec.Id);
     process.stdout.write(`${rec.Id}\n`);
     return 0;
   }
-  return startForeground(rec);
+  return startForeground(rec, undefined, undefined, helper);
 }

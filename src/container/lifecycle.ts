@@ -14,6 +14,7 @@ import { isoTime } from '../clock';
 import { TsdockerError, wrap } from '../errors';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { stateRoot } from '../root';
+import type { Helper } from '../runtime/helper';
 import { windowSize } from '../sys/libc';
 import { trace } from '../trace';
 import { ownBoundingSet } from './caps';
@@ -112,10 +113,11 @@ function consoleSize(): { height: number; width: number } | undefined {
  * Run a created container attached to this terminal (or with its output sent to `output`, for a
  * build's RUN step) and wait for it. Returns `run`'s exit status:
  * the container's own, or 128+N when a signal N killed it. The runtime's own failures (126, 127,
- * 125) are thrown as TsdockerErrors after the record has been updated.
+ * 125) are thrown as TsdockerErrors after the record has been updated. `helper`: the runtime
+ * helper `run` started early (runtime startHelper), for output to this terminal.
  */
 export async function startForeground(rec: ContainerRecord, root = stateRoot(),
-  output?: NodeJS.WritableStream): Promise<number> {
+  output?: NodeJS.WritableStream, helper?: Helper): Promise<number> {
   const dir = containerDir(rec.Id, root);
   const { runBundle } = require('../runtime') as typeof import('../runtime');
   let started = false;
@@ -123,7 +125,7 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot(),
   let exitCode = 0;
   try {
     const status = await runBundle({
-      bundle: dir, id: rec.Id, stdin: rec.Config.OpenStdin, stdio: output ? 'pipe' : 'inherit',
+      bundle: dir, id: rec.Id, stdin: rec.Config.OpenStdin, stdio: output ? 'pipe' : 'inherit', helper,
       // `output` (a build's RUN step) takes both of the container's streams, in the order written.
       onSpawn: output ? (helper) => {
         helper.stdout?.pipe(output, { end: false });

@@ -13,7 +13,7 @@ import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOK
 import { trace } from '../trace';
 import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
 import { spawnHelper, type Helper } from './helper';
-import { MessageType, type ErrorMsg, type InterfaceMsg } from './protocol';
+import { MessageType, type ErrorMsg, type InterfaceMsg, type ToHelper } from './protocol';
 import { converse, sendConfiguration } from './session';
 import type { RuntimeSpec } from './spec';
 import { translate } from './translate';
@@ -34,6 +34,9 @@ export interface StartOptions {
   stdio?: 'inherit' | 'pipe';
   /** with stdio 'pipe': the helper process, whose stdin/stdout/stderr are the container's */
   onSpawn?: (helper: Helper) => void;
+  /** a helper from startHelper (stdio 'inherit', the same `stdin`), started while the engine made
+   *  the container; without it runBundle starts one */
+  helper?: Helper;
   /** called with the container's first process's host pid, once its command runs */
   onStart?: (hostPid: number) => void;
   /** called with the child's host pid after it joined its cgroup and before it is released: the
@@ -61,15 +64,35 @@ export function readSpec(bundle: string): RuntimeSpec {
   }
 }
 
+/**
+ * Start the runtime helper before its bundle exists, for a foreground `run` (stdio 'inherit'); it
+ * waits for its configuration on fd 3 (runBundle's `helper`). Its start-up, two execs with the
+ * sealed copy between (native/main.c), then runs while the engine finds the image and makes the
+ * container. And posix_spawn is quick while V8 is still idle: later in a run, V8's background
+ * threads are compiling hot functions, and the vfork child, which must reach execve before Node
+ * goes on, waited its turn for a CPU behind them (5 to 7 ms measured here, against about 1).
+ * A helper that is not needed after all is stopped with abort().
+ */
+export function startHelper(stdin: boolean): Helper {
+  return spawnHelper({ stdin });
+}
+
 /** Runs the bundle's process and resolves when it has exited; rejects if it could not start. */
 export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
-  const spec = readSpec(opts.bundle);
-  validateSpec(spec);
-  const messages = translate(spec, { bundle: path.resolve(opts.bundle), stdin: opts.stdin });
-  // The helper starts first and gets its configuration at once: its exec, its sealed copy of itself
-  // (native/main.c) and the clone into new namespaces run while Node makes the cgroup. The child
-  // then waits for GO, which Node sends only once the child is in the cgroup (supervise).
-  const helper = spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
+  let spec: RuntimeSpec;
+  let messages: ToHelper[];
+  try {
+    spec = readSpec(opts.bundle);
+    validateSpec(spec);
+    messages = translate(spec, { bundle: path.resolve(opts.bundle), stdin: opts.stdin });
+  } catch (err) {
+    opts.helper?.abort();
+    throw err;
+  }
+  // The helper gets its configuration at once: its start-up and the clone into new namespaces
+  // run while Node makes the cgroup. The child then waits for GO, which Node sends only once the
+  // child is in the cgroup (supervise).
+  const helper = opts.helper ?? spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
   opts.onSpawn?.(helper);
   sendConfiguration(helper, messages);
   let cgroup: Cgroup;
