@@ -47,6 +47,15 @@ describe('tsdocker run', { skip }, () => {
     const noImage = run(['--pull', 'never', 'nosuchimage', 'true']);
     assert.equal(noImage.status, 125);
     assert.match(noImage.stderr, /no such image: nosuchimage/);
+    // The runtime helper, started before the image was looked up (startHelper), went with the run.
+    const helpers = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('tsdocker-runtime');
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(helpers, []);
   });
 
   test('a missing image is pulled first, its progress on stderr; --pull never refuses', async () => {
