@@ -159,18 +159,28 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot(),
 /** After the container's process is gone: record the status, unmount, and remove with --rm. */
 function finish(rec: ContainerRecord, root: string): void {
   delete rec.Monitor;
-  // With --rm, destroyContainer takes the network apart itself; otherwise it goes now, and the
-  // record says the container has none.
+  if (rec.HostConfig.AutoRemove) {
+    // --rm: the record goes with the rest (the network too), so it is written only if that fails.
+    // A tsdocker killed meanwhile leaves a record whose monitor is gone: the next command finds
+    // the container dead and removes it (state.ts).
+    try {
+      destroyContainer(rec, { volumes: true }, root);
+    } catch (err) {
+      writeRecord(rec, root);
+      throw wrap(err, `clean up container ${rec.Id.slice(0, 12)}`);
+    }
+    return;
+  }
+  // The network goes now, and the record says the container has none.
   let networkError: unknown;
   try {
-    if (!rec.HostConfig.AutoRemove) detachNetwork(rec, root);
+    detachNetwork(rec, root);
   } catch (err) {
     networkError = err;
   }
   const stillThere = writeRecord(rec, root);
   try {
-    if (rec.HostConfig.AutoRemove) destroyContainer(rec, { volumes: true }, root);
-    else if (stillThere) unmountRootfs(containerDir(rec.Id, root));
+    if (stillThere) unmountRootfs(containerDir(rec.Id, root));
     if (networkError) throw networkError;
   } catch (err) {
     throw wrap(err, `clean up container ${rec.Id.slice(0, 12)}`);
