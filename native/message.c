@@ -29,7 +29,36 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* recvmsg, not read: on a unix socket a plain read() would silently close a passed descriptor. */
+/* Node's fd 3 is a pipe, and a run's configuration is over a hundred records: read through this
+ * buffer, the whole configuration is one read(2), not two per record. It holds only bytes Node has
+ * already sent: Node writes nothing more until the PID that this configuration leads to. */
+static struct {
+	int fd; /* the pipe being buffered, or -1 */
+	size_t off, len;
+	char data[16384];
+} in = { .fd = -1 };
+
+static ssize_t read_pipe(int fd, char *p, size_t len)
+{
+	if (in.fd != fd) {
+		in.fd = fd;
+		in.off = in.len = 0;
+	}
+	if (in.off == in.len) {
+		ssize_t n = read(fd, in.data, sizeof in.data);
+		if (n <= 0)
+			return n;
+		in.off = 0;
+		in.len = (size_t)n;
+	}
+	size_t n = in.len - in.off < len ? in.len - in.off : len;
+	memcpy(p, in.data + in.off, n);
+	in.off += n;
+	return (ssize_t)n;
+}
+
+/* recvmsg, not read, on a socket: a plain read() would silently close a passed descriptor. A pipe
+ * (ENOTSOCK, then remembered) is read through the buffer above. */
 static int read_full(int fd, void *buf, size_t len, int *passfd)
 {
 	char *p = buf;
@@ -38,16 +67,19 @@ static int read_full(int fd, void *buf, size_t len, int *passfd)
 		struct iovec iov = { .iov_base = p, .iov_len = len };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 				     .msg_control = control, .msg_controllen = sizeof control };
-		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == ENOTSOCK)
-			n = read(fd, p, len);
+		int from_socket = in.fd != fd;
+		ssize_t n = from_socket ? recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) : read_pipe(fd, p, len);
+		if (n < 0 && errno == ENOTSOCK) {
+			from_socket = 0;
+			n = read_pipe(fd, p, len);
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			return p == (char *)buf ? 1 : (errno = EPROTO, -1);
-		if (n > 0 && mh.msg_controllen > 0) {
+		if (n > 0 && from_socket && mh.msg_controllen > 0) {
 			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 			if (c && c->cmsg_type == SCM_RIGHTS && passfd)
 				memcpy(passfd, CMSG_DATA(c), sizeof(int));
