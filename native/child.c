@@ -2,8 +2,9 @@
  * [1:init]: the container's first process, from clone(2) to execve(2). It starts in the new
  * namespaces with the host's filesystem still in view, waits until Node has put it in its cgroup,
  * then builds its own world in this order:
- *   join namespaces (setns), new cgroup namespace, network interfaces, hostname, mounts, pivot_root, terminal,
- *   read-only and masked paths, rlimits, user and capabilities, cwd, close descriptors, seccomp
+ *   join namespaces (setns), new cgroup namespace, lo up, hostname, mounts, pivot_root, terminal,
+ *   read-only and masked paths, the network's interfaces (NETWORK: Node made them meanwhile),
+ *   rlimits, user and capabilities, cwd, close descriptors, seccomp
  *   filter (before the user and capabilities without no_new_privs: see become_command), execve.
  * Any failure goes back to the monitor as ERROR with errno and a message naming the step (util.c).
  */
@@ -33,24 +34,30 @@
 /* Docker's PATH when the image sets none (moby oci.DefaultPathEnv). */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* Wait for GO. Before it may come INTERFACE records: the interfaces Node has just moved into our
- * network namespace (protocol.h), configured after GO with the loopback device. */
-void wait_for_go(struct config *c)
+/* Wait for `until` from the monitor: GO (we are in our cgroup), PTY_ACK (terminal.c), or, for
+ * run, NETWORK (our network is in place). Node's network records come on their own time, after
+ * GO: INTERFACE records (the interfaces Node has moved into our network namespace, protocol.h)
+ * and NETWORK may arrive while we wait for something else, and are kept. */
+void wait_for(struct config *c, uint32_t until)
 {
-	for (;;) {
+	const char *what = until == MSG_GO ? "wait for the monitor to release the container"
+		: until == SYNC_PTY_ACK ? "wait for the monitor to take the pty" : "wait for the container's network";
+	while (!(until == MSG_NETWORK && c->network_ready)) {
 		struct message m;
 		errno = 0;
 		if (read_message(sync_fd, &m) != 0)
-			fail_stage("setup", errno ? errno : EPIPE, "wait for the monitor to release the container");
-		int go = m.type == MSG_GO;
-		int bad = !go && (m.type != MSG_INTERFACE || apply_record(c, &m) < 0);
+			fail_stage("setup", errno ? errno : EPIPE, "%s", what);
+		uint32_t type = m.type;
+		int bad = type == MSG_INTERFACE && apply_record(c, &m) < 0;
 		free_message(&m);
-		if (bad) {
-			errno = EPROTO;
-			fail("wait for the monitor to release the container: unexpected message %u", m.type);
-		}
-		if (go)
+		if (type == until)
 			return;
+		if (type == MSG_NETWORK)
+			c->network_ready = 1;
+		else if (type != MSG_INTERFACE || bad) {
+			errno = EPROTO;
+			fail("%s: unexpected message %u", what, type);
+		}
 	}
 }
 
@@ -200,7 +207,7 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 	for (int fd = 0; fd < 3; fd++)
 		if (stdio[fd] >= 0 && dup2(stdio[fd], fd) < 0)
 			fail("dup2 stdio %d", fd);
-	wait_for_go(c);
+	wait_for(c, MSG_GO);
 
 	join_namespaces(c);
 	/* Now, and not at clone: the cgroup namespace's root is the cgroup we are in when we make it,
@@ -214,7 +221,6 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 	struct namespace_entry *net = find_namespace(c, CLONE_NEWNET);
 	if (net && !net->path)
 		loopback_up();
-	configure_interfaces(c);
 	if (c->hostname && c->hostname[0]) {
 		trace("uts", "sethostname(\"%s\")", c->hostname);
 		if (sethostname(c->hostname, strlen(c->hostname)) < 0)
@@ -226,6 +232,10 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 		setup_terminal(c);
 	write_sysctls(c);
 	finish_rootfs(c);
+	/* Node has given us our network meanwhile (its veth pair; for a bridge network, INTERFACE
+	 * records): configured now, while we still have CAP_NET_ADMIN. */
+	wait_for(c, MSG_NETWORK);
+	configure_interfaces(c);
 	become_command(c);
 }
 

@@ -69,6 +69,7 @@ struct config {
 	int nseccomp_rules;
 	struct interface_entry *interfaces;
 	int ninterfaces;
+	int network_ready; /* NETWORK has come (child.c wait_for) */
 	pid_t join_pid; /* exec (join.c): join this running container's namespaces instead of making them */
 	int detach;     /* exec -d: keep running when Node goes away */
 };

@@ -116,7 +116,7 @@ _Noreturn void join_main(struct config *c, int stdio[3])
 	for (int fd = 0; fd < 3; fd++)
 		if (stdio[fd] >= 0 && dup2(stdio[fd], fd) < 0)
 			fail("dup2 stdio %d", fd);
-	wait_for_go(c);
+	wait_for(c, MSG_GO);
 	enter_namespaces(c);
 	if (c->argc == 0) {
 		/* `network connect`: only the network namespace was joined, to configure what Node moved in. */

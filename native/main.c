@@ -233,6 +233,27 @@ static int relay(struct relay *r, int sigfd, pid_t child)
 	return status;
 }
 
+/* Pass Node's messages on to the child up to `until` (GO, NETWORK); INTERFACE records may come
+ * before it. -1 when Node closed fd 3 or sent anything else. A child that has already failed cannot
+ * be told; its ERROR waits on the sync socket for the relay loop, so a failed write is ignored. */
+static int pass_on(int sync, uint32_t until)
+{
+	for (;;) {
+		struct message m;
+		if (read_message(FD_FROM_NODE, &m) != 0)
+			return -1;
+		int done = m.type == until;
+		if (!done && m.type != MSG_INTERFACE) {
+			free_message(&m);
+			return -1;
+		}
+		write_message(sync, m.type, (const char *const *)m.fields);
+		free_message(&m);
+		if (done)
+			return 0;
+	}
+}
+
 /* CVE-2019-5736: the container can reach this program's file as /proc/<pid>/exe (its PID 1 with
  * --init, or [1:init] during setup) and, once the file is no longer running, open it for writing,
  * so that the next container would run the attacker's code as root on the host. Like runc, run from
@@ -320,22 +341,13 @@ int main(int argc, char **argv)
 	}
 	send_number(MSG_PID, child, 0, 1);
 
-	/* Until GO, Node may send INTERFACE records (its network is ready): the child configures them. */
-	for (;;) {
-		struct message m;
-		if (read_message(FD_FROM_NODE, &m) != 0 || (m.type != MSG_GO && m.type != MSG_INTERFACE)) {
-			/* Node could not place the child in its cgroup or give it its network: it never runs. */
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
-			return 1;
-		}
-		int go = m.type == MSG_GO;
-		int sent = write_message(sync[0], m.type, (const char *const *)m.fields);
-		free_message(&m);
-		if (sent < 0)
-			monitor_fail(errno, "release the container");
-		if (go)
-			break;
+	/* GO: the child is in its cgroup. For run, NETWORK follows once Node has given the container
+	 * its network, which it does while the child makes its root filesystem. */
+	if (pass_on(sync[0], MSG_GO) < 0 || (!c.join_pid && pass_on(sync[0], MSG_NETWORK) < 0)) {
+		/* Node could not place the child in its cgroup or give it its network: it never runs. */
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return 1;
 	}
 
 	struct relay r = { .master = -1, .input = c.open_stdin ? in[1] : -1, .stdin_open = c.open_stdin };

@@ -17,14 +17,13 @@
  *        |                              |--- clone(CLONE_NEW*) ------------->|  waits on sync
  *        |<-- PID <host pid> -----------|                                    |
  *   cgroup.addProcess(pid)              |                                    |
- *   its network's veth pair             |                                    |
- *        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|
  *        |--- GO ---------------------->|--- GO ---------------------------->|
- *        |                              |                                    |  unshare cgroup ns,
- *        |                              |                                    |  lo and eth0 up,
- *        |                              |                                    |  mounts, pivot_root,
+ *   its network: the veth pair          |                                    |  unshare cgroup ns,
+ *        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|  lo up, mounts,
+ *        |--- NETWORK ----------------->|--- NETWORK ---------------------->|  pivot_root,
  *        |                              |<-- PTY <master fd> (only with -t) -|  /dev/pts/0 inside
  *        |                              |--- PTY_ACK (window size set) ----->|
+ *        |                              |                                    |  eth0 configured,
  *        |                              |                                    |  user, capabilities
  *        |                              |<-- ERROR errno message ------------|  on any failure, or
  *        |                              |<-- EOF (sync is O_CLOEXEC) --------|  execve succeeded
@@ -62,10 +61,11 @@ enum message_type {
 	MSG_SECCOMP_RULE = 17, /* syscall name, action (SECCOMP_RET_*), then per argument: index, op, value, valueTwo */
 	MSG_INTERFACE = 18, /* name, IPv4 address, prefix length, gateway ("" = no default route): an interface
 			     * Node has put in the container's network namespace, to be configured there.
-			     * Sent after PID and before GO (the monitor passes it on to the child), or, for
-			     * `network connect`, in the configuration of a join that runs no command. */
+			     * Sent after GO and before NETWORK (the monitor passes both on to the child), or,
+			     * for `network connect`, in the configuration of a join that runs no command. */
 	MSG_END = 19,
 	MSG_GO = 20,       /* the child is in its cgroup: let it continue */
+	MSG_NETWORK = 21,  /* run, after GO: the container's network is in place (INTERFACE records first) */
 
 	/* helper -> Node */
 	MSG_PID = 30,      /* host pid of the container's first process */

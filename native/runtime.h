@@ -14,7 +14,7 @@
 /* child.c */
 _Noreturn void child_main(struct config *c, int stdio[3]);
 _Noreturn void exec_command(struct config *c);
-void wait_for_go(struct config *c);
+void wait_for(struct config *c, uint32_t until);
 _Noreturn void become_command(struct config *c);
 
 /* join.c */

@@ -37,10 +37,7 @@ void setup_terminal(struct config *c)
 	if (write_message_fd(sync_fd, SYNC_PTY, NULL, master) < 0)
 		fail("send the pty master to the monitor");
 	close(master);
-	struct message ack;
-	if (read_message(sync_fd, &ack) != 0 || ack.type != SYNC_PTY_ACK)
-		fail("wait for the monitor to take the pty");
-	free_message(&ack);
+	wait_for(c, SYNC_PTY_ACK);
 
 	/* A new session with the pty as its controlling terminal: ^C typed by the user becomes SIGINT
 	 * for the container's foreground process group (credentials(7), "Sessions"). */

@@ -39,9 +39,10 @@ export interface StartOptions {
   helper?: Helper;
   /** called with the container's first process's host pid, once its command runs */
   onStart?: (hostPid: number) => void;
-  /** called with the child's host pid after it joined its cgroup and before it is released: the
-   *  engine gives its network namespace a network here (src/network/attach.ts), and returns the
-   *  interfaces it put in, which the helper configures from inside. Throwing aborts. */
+  /** called with the child's host pid once it is in its cgroup and released, while it makes its
+   *  root filesystem, and before it runs the command: the engine gives its network namespace a
+   *  network here (src/network/attach.ts), and returns the interfaces it put in, which the helper
+   *  configures from inside. Throwing aborts: the command never runs. */
   beforeStart?: (hostPid: number) => NetworkInterface[] | void;
 }
 
@@ -121,13 +122,17 @@ async function supervise(opts: StartOptions, helper: Helper, cgroup: Cgroup): Pr
       } catch (err) {
         throw wrap(err, `add pid ${pid} to cgroup`);
       }
+    },
+    // The network is made while the child, released, makes its root filesystem; the child waits
+    // for NETWORK only before it drops its capabilities (native/child.c).
+    afterGo(pid) {
       let interfaces: NetworkInterface[];
       try {
         interfaces = opts.beforeStart?.(pid) ?? [];
       } catch (err) {
         throw err instanceof TsdockerError ? err : wrap(err, 'before start');
       }
-      return interfaces.map((i): InterfaceMsg => ({ type: MessageType.Interface, ...i }));
+      return [...interfaces.map((i): InterfaceMsg => ({ type: MessageType.Interface, ...i })), { type: MessageType.Network }];
     },
     onStarted(pid) {
       trace('runtime', `container ${opts.id} started`);

@@ -13,14 +13,13 @@
 //        |                              |--- clone(CLONE_NEW*) ------------->|  waits on sync
 //        |<-- PID <host pid> -----------|                                    |
 //   cgroup.addProcess(pid)              |                                    |
-//   its network's veth pair             |                                    |
-//        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|
 //        |--- GO ---------------------->|--- GO ---------------------------->|
-//        |                              |                                    |  unshare cgroup ns,
-//        |                              |                                    |  lo and eth0 up,
-//        |                              |                                    |  mounts, pivot_root,
+//   its network: the veth pair          |                                    |  unshare cgroup ns,
+//        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|  lo up, mounts,
+//        |--- NETWORK ----------------->|--- NETWORK ---------------------->|  pivot_root,
 //        |                              |<-- PTY <master fd> (only with -t) -|  /dev/pts/0 inside
 //        |                              |--- PTY_ACK (window size set) ----->|
+//        |                              |                                    |  eth0 configured,
 //        |                              |                                    |  user, capabilities
 //        |                              |<-- ERROR errno message ------------|  on any failure, or
 //        |                              |<-- EOF (sync is O_CLOEXEC) --------|  execve succeeded
@@ -57,6 +56,7 @@ export const enum MessageType {
   Interface = 18,
   End = 19,
   Go = 20,
+  Network = 21,
   // helper -> Node
   Pid = 30,
   Started = 31,
@@ -113,10 +113,13 @@ export interface SeccompRuleMsg {
 }
 /** A network interface Node has put in the container's network namespace: the helper gives it
  *  its address and, with a gateway, the default route, from inside (native/network.c). Sent after
- *  PID and before GO, or in the configuration of a join without a command (`network connect`). */
+ *  GO and before NETWORK, or in the configuration of a join without a command (`network connect`). */
 export interface InterfaceMsg { type: MessageType.Interface; name: string; address: string; prefix: number; gateway: string /* "" = no default route */ }
 export interface EndMsg { type: MessageType.End }
 export interface GoMsg { type: MessageType.Go }
+/** run, after GO: the container's network is in place (its INTERFACE records came first); the
+ *  child makes its root filesystem meanwhile, and waits for this before it drops its capabilities */
+export interface NetworkMsg { type: MessageType.Network }
 
 export interface PidMsg { type: MessageType.Pid; pid: number }
 export interface StartedMsg { type: MessageType.Started }
@@ -127,7 +130,7 @@ export interface ExitMsg { type: MessageType.Exit; code: number; signal: number 
 
 export type ToHelper = NamespaceMsg | RootfsMsg | HostnameMsg | MountMsg | MaskMsg | ReadonlyMsg | ArgMsg |
   EnvMsg | CwdMsg | UserMsg | CapsMsg | RlimitMsg | ProcessMsg | SysctlMsg | JoinMsg | SeccompMsg | SeccompRuleMsg |
-  InterfaceMsg | EndMsg | GoMsg;
+  InterfaceMsg | EndMsg | GoMsg | NetworkMsg;
 export type FromHelper = PidMsg | StartedMsg | ErrorMsg | ExitMsg;
 
 const flag = (b: boolean): string => (b ? '1' : '0');
@@ -153,7 +156,7 @@ function fields(m: ToHelper): string[] {
     case MessageType.SeccompRule:
       return [m.name, String(m.action), ...m.args.flatMap((a) => [a.index, a.op, a.value, a.valueTwo].map(String))];
     case MessageType.Interface: return [m.name, m.address, String(m.prefix), m.gateway];
-    case MessageType.End: case MessageType.Go: return [];
+    case MessageType.End: case MessageType.Go: case MessageType.Network: return [];
   }
 }
 

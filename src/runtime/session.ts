@@ -5,9 +5,10 @@
 //   Node                                    helper
 //    |--- configuration ... END --------->|
 //    |<-- PID <host pid> -----------------|  the child waits
-//   onPid: cgroup.procs (and a network), then
-//    |--- INTERFACE ... (a network's) --->|
+//   onPid: cgroup.procs, then
 //    |--- GO ---------------------------->|  (or fd 3 closed: the helper kills the child)
+//   afterGo (run): the network, then
+//    |--- INTERFACE ..., NETWORK -------->|  (the child made its root meanwhile)
 //    |<-- STARTED, or ERROR --------------|
 //    |<-- EXIT <code> <signal> -----------|
 //
@@ -21,9 +22,11 @@ import { Decoder, MessageType, encodeAll, type ErrorMsg, type ExitMsg, type ToHe
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export interface SessionHandlers {
-  /** PID: the child waits until this returns. A throw aborts: the command never runs. What it
-   *  returns (INTERFACE records) goes to the helper before GO. */
-  onPid(pid: number): ToHelper[] | void;
+  /** PID: the child waits until this returns. A throw aborts: the command never runs. */
+  onPid(pid: number): void;
+  /** Right after GO (run): what it returns (INTERFACE records, NETWORK) goes to the helper; the
+   *  child makes its root filesystem meanwhile. A throw aborts as onPid's does. */
+  afterGo?(pid: number): ToHelper[];
   /** STARTED: the command runs. Returning true ends the session now (exec -d): it resolves with
    *  undefined and the helper is left to wait for the command alone. */
   onStarted?(pid: number): boolean | void;
@@ -76,7 +79,9 @@ export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | 
         if (m.type === MessageType.Pid) {
           pid = m.pid;
           try {
-            helper.write(encodeAll([...h.onPid(pid) ?? [], { type: MessageType.Go }]));
+            h.onPid(pid);
+            helper.write(encodeAll([{ type: MessageType.Go }]));
+            if (h.afterGo) helper.write(encodeAll(h.afterGo(pid)));
           } catch (err) {
             failure ??= err instanceof TsdockerError ? err : wrap(err, `prepare pid ${pid}`);
             helper.closeInput(); // the helper kills the child, which never ran the command

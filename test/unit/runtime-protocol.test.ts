@@ -31,10 +31,11 @@ test('encodeAll frames each message in turn; lengths count UTF-8 bytes, and a me
     9, 0, 0, 0, 2, 0, 0, 0, ...Buffer.from('/\0')]);
 });
 
-test('INTERFACE carries name, address, prefix and gateway ("" for no default route)', () => {
+test('INTERFACE carries name, address, prefix and gateway ("" for no default route); NETWORK nothing', () => {
   const wire = encode({ type: MessageType.Interface, name: 'eth1', address: '172.18.0.3', prefix: 16, gateway: '' });
   assert.equal(wire.readUInt32LE(0), 18);
   assert.deepEqual(wire.subarray(8).toString().split('\0'), ['eth1', '172.18.0.3', '16', '', '']);
+  assert.deepEqual([...encode({ type: MessageType.Network })], [21, 0, 0, 0, 0, 0, 0, 0]);
 });
 
 test('the decoder reassembles messages split across chunks', () => {
