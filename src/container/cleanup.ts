@@ -50,8 +50,11 @@ export function removeCgroup(id: string): void {
   }
 }
 
-/** Everything of a stopped container. `volumes`: also its anonymous volumes (rm -v, --rm). */
-export function destroyContainer(rec: ContainerRecord, opts: { volumes: boolean }, root = stateRoot()): void {
+/** Everything of a stopped container. `volumes`: also its anonymous volumes (rm -v, --rm).
+ *  `cgroupRemoved`: the runtime has just removed its cgroup (a run that ended well), so it is not
+ *  looked for again in every hierarchy. */
+export function destroyContainer(rec: ContainerRecord, opts: { volumes: boolean; cgroupRemoved?: boolean },
+  root = stateRoot()): void {
   const dir = containerDir(rec.Id, root);
   const { rootfs } = rootfsPaths(dir);
   const { detachContainer } = require('../network/attach') as typeof import('../network/attach');
@@ -61,7 +64,7 @@ export function destroyContainer(rec: ContainerRecord, opts: { volumes: boolean 
     // Never delete through a mount: the tree below would be the container's files (or worse).
     throw new TsdockerError(`remove container ${rec.Id.slice(0, 12)}: ${rootfs} is still mounted`);
   }
-  removeCgroup(rec.Id);
+  if (!opts.cgroupRemoved) removeCgroup(rec.Id);
   releaseName(rec.Name, rec.Id, root);
   if (fs.existsSync(path.join(dir, 'state.json'))) removeTree(dir, root);
   if (opts.volumes) {

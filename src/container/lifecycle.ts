@@ -151,20 +151,21 @@ export async function startForeground(rec: ContainerRecord, root = stateRoot(),
       Error: err instanceof Error ? err.message : String(err),
       FinishedAt: started ? isoTime() : rec.State.FinishedAt };
   }
-  finish(rec, root);
+  finish(rec, root, failure === undefined);
   if (failure !== undefined) throw failure;
   return exitCode;
 }
 
-/** After the container's process is gone: record the status, unmount, and remove with --rm. */
-function finish(rec: ContainerRecord, root: string): void {
+/** After the container's process is gone: record the status, unmount, and remove with --rm.
+ *  `ranWell`: runBundle returned, so the runtime removed the cgroup itself. */
+function finish(rec: ContainerRecord, root: string, ranWell: boolean): void {
   delete rec.Monitor;
   if (rec.HostConfig.AutoRemove) {
     // --rm: the record goes with the rest (the network too), so it is written only if that fails.
     // A tsdocker killed meanwhile leaves a record whose monitor is gone: the next command finds
     // the container dead and removes it (state.ts).
     try {
-      destroyContainer(rec, { volumes: true }, root);
+      destroyContainer(rec, { volumes: true, cgroupRemoved: ranWell }, root);
     } catch (err) {
       writeRecord(rec, root);
       throw wrap(err, `clean up container ${rec.Id.slice(0, 12)}`);
