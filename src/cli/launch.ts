@@ -11,8 +11,13 @@
 // argv (the first word that is neither an option nor --root's value; an alias has a cache of its
 // own, and a wrong guess would only cost time). A command's cache is written after its first
 // successful run, and again when V8 rejects it (made by another Node version or with other V8
-// flags). Without the bundle (TSDOCKER_NO_BUNDLE=1, a build without it, or one older than
-// dist/src) the modules in dist/src are loaded one by one.
+// flags). It holds only the functions that run used: a cache made by a first `run -d` left out
+// the foreground path, and every later `run --rm` compiled it again (8 ms here). So a successful
+// command line whose options (flagSignature: "-d", "--rm -p") the cache has not seen yet writes
+// it once more: V8 serializes every function this process has compiled, the cache's own included,
+// so the cache grows to cover both; the signatures seen are kept beside it (run.seen).
+// Without the bundle (TSDOCKER_NO_BUNDLE=1, a build without it, or one older than dist/src) the
+// modules in dist/src are loaded one by one.
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -44,9 +49,12 @@ export function launch(argv: string[]): void {
   const cli = mod.exports;
   cli.main(argv).then((status) => {
     // After a success only: a first `run` that failed early (no such image) would have compiled
-    // little of what later runs need, and the cache is not made again while V8 accepts it.
-    if (status === 0 && cli.commandName() && (cachedData === undefined || script.cachedDataRejected === true)) {
-      saveCache(script, file);
+    // little of what later runs need.
+    if (status === 0 && cli.commandName() && file !== undefined) {
+      const fresh = cachedData === undefined || script.cachedDataRejected === true;
+      const seen = fresh ? [] : readSeen(file);
+      const signature = flagSignature(argv);
+      if (fresh || !seen.includes(signature)) saveCache(script, file, [...seen, signature]);
     }
     cli.exit(status);
   });
@@ -60,6 +68,13 @@ export function commandWord(argv: string[]): string {
     else if (!argv[i].startsWith('-')) return argv[i];
   }
   return '';
+}
+
+/** The options a command line uses, sorted ("--rm -d"): a rough sign of which of the command's code
+ *  it runs. Words of the container's own command count too (`sh -c`); that only costs a write. */
+export function flagSignature(argv: string[]): string {
+  const words = argv.slice(argv.indexOf(commandWord(argv)) + 1);
+  return [...new Set(words.filter((w) => /^--?[A-Za-z]/.test(w)).map((w) => w.split('=')[0]))].sort().join(' ');
 }
 
 /** <dir>/<command>.bin; a word that cannot be a command's name has no cache. */
@@ -86,12 +101,25 @@ function readOrUndefined(file: string | undefined): Buffer | undefined {
   }
 }
 
+/** The flag signatures the cache beside <command>.seen has covered, one per line. */
+function readSeen(file: string): string[] {
+  try {
+    return fs.readFileSync(seenFile(file), 'utf8').split('\n').slice(0, -1);
+  } catch {
+    return [];
+  }
+}
+
+function seenFile(cache: string): string {
+  return cache.replace(/\.bin$/, '.seen');
+}
+
 /** Each file appears by rename, so a tsdocker started meanwhile reads the old one or the new. */
-function saveCache(script: vm.Script, file: string | undefined): void {
-  if (file === undefined) return;
+function saveCache(script: vm.Script, file: string, seen: string[]): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     replace(file, script.createCachedData());
+    replace(seenFile(file), seen.map((s) => `${s}\n`).join(''));
   } catch {
     // A read-only install runs without the cache: slower, not wrong.
   }

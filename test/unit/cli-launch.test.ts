@@ -3,7 +3,7 @@
 // again, and without the bundle the compiled modules run as they are. The CLI runs as a separate
 // process, as typed.
 import { test } from 'node:test';
-import { commandWord } from '../../src/cli/launch';
+import { commandWord, flagSignature } from '../../src/cli/launch';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,6 +29,13 @@ test('the command word, read before the bundle is compiled', () => {
   assert.equal(commandWord(['--version']), '');
 });
 
+test('the flag signature: the options after the command word, sorted, without their values', () => {
+  assert.equal(flagSignature(['--root', '/x', 'run', '--rm', '-p', '80', 'busybox', 'true']), '--rm -p');
+  assert.equal(flagSignature(['run', '-d', '--name=web', 'busybox']), '--name -d');
+  assert.equal(flagSignature(['ps']), '');
+  assert.equal(flagSignature(['run', '--rm', 'busybox', 'sh', '-c', 'x', '--rm']), '--rm -c');
+});
+
 test('a cache per command: made after its first run, made again when V8 rejects it', { skip: !fs.existsSync(path.join(TOP, 'dist', 'tsdocker.js')) && 'no bundle' }, () => {
   const ps = path.join(CACHES, 'ps.bin');
   fs.mkdirSync(CACHES, { recursive: true });
@@ -37,9 +44,16 @@ test('a cache per command: made after its first run, made again when V8 rejects 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^CONTAINER ID/);
   assert.notEqual(fs.readFileSync(ps, 'utf8'), 'not a V8 code cache');
+  assert.equal(fs.readFileSync(path.join(CACHES, 'ps.seen'), 'utf8'), '-a\n');
   const before = fs.statSync(ps).mtimeMs;
-  assert.equal(tsdocker(['ps']).status, 0);
-  assert.equal(fs.statSync(ps).mtimeMs, before, 'a cache V8 accepted is left as it is');
+  assert.equal(tsdocker(['ps', '-a']).status, 0);
+  assert.equal(fs.statSync(ps).mtimeMs, before, 'a cache V8 accepted, made by these options, is left as it is');
+  // Other options may run other code: the cache is written once more, covering both.
+  assert.equal(tsdocker(['ps', '-q']).status, 0);
+  assert.equal(fs.readFileSync(path.join(CACHES, 'ps.seen'), 'utf8'), '-a\n-q\n');
+  const after = fs.statSync(ps).mtimeMs;
+  assert.equal(tsdocker(['ps', '-q']).status, 0);
+  assert.equal(fs.statSync(ps).mtimeMs, after);
   const volume = path.join(CACHES, 'volume.bin');
   fs.rmSync(volume, { force: true });
   assert.equal(tsdocker(['--root', ROOT, 'volume', 'ls']).status, 0);
