@@ -30,8 +30,10 @@ int write_all(int fd, const void *buf, size_t len)
 }
 
 /* Node's fd 3 is a pipe, and a run's configuration is over a hundred records: read through this
- * buffer, the whole configuration is one read(2), not two per record. It holds only bytes Node has
- * already sent: Node writes nothing more until the PID that this configuration leads to. */
+ * buffer, the whole configuration is one read(2), not two per record. Everything Node sends on it
+ * (the configuration, then GO, INTERFACE and NETWORK) is read with read_message before the
+ * monitor's relay loop starts, and after that Node only closes it: so the loop's poll(2) of fd 3
+ * never has bytes waiting here that it cannot see. */
 static struct {
 	int fd; /* the pipe being buffered, or -1 */
 	size_t off, len;
