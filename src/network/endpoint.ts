@@ -2,9 +2,9 @@
 //
 //   address    the next free address of the network's subnet (leases.ts: one O_EXCL file each)
 //   veth pair  one end in the container's namespace as eth0 (or eth1..), the other on the
-//              network's bridge (veth.ts: rtnetlink); the address and, on the container's first
-//              network, the default route are set inside by the runtime helper (interfaceOf);
-//              outbound NAT is one rule per network (masquerade.ts)
+//              network's bridge (rtnetlink.ts; veth.ts explains); the address and, on the
+//              container's first network, the default route are set inside by the runtime
+//              helper (interfaceOf); outbound NAT is one rule per network (masquerade.ts)
 //   portmap    (with -p) the CNI portmap plugin: iptables DNAT rules from host ports to the
 //              container's address, also for 127.0.0.1 (it sets route_localnet on the bridge, as
 //              Docker does)
@@ -30,7 +30,8 @@ import { isPinned } from './netns';
 import { bridgeDevice, cniName, networksDir, runDir, type NetworkRecord } from './networks';
 import type { PortMapping } from './ports';
 import type { NetworkInterface } from '../runtime';
-import { addVeth, deleteVeth, insideConfig, macFor } from './veth';
+import { addVethPair, deleteLink } from './rtnetlink';
+import { insideConfig, macFor } from './veth';
 
 export interface Endpoint {
   NetworkID: string;
@@ -120,8 +121,8 @@ export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, 
     const host = `veth${endpointId.slice(0, 7)}`;
     const mac = macFor(ip);
     const address = `${ip}/${subnet.prefix}`;
-    addVeth({ host, peer: ifName, mac, netns, bridge: bridgeDevice(net) });
-    undo.push(`delete ${host}`, () => deleteVeth(host));
+    addVethPair({ host, peer: ifName, peerMac: mac, netns, bridge: bridgeDevice(net) });
+    undo.push(`delete ${host}`, () => deleteLink(host));
     const result: CniResult = {
       cniVersion: CNI_VERSION,
       interfaces: [{ name: bridgeDevice(net) }, { name: host }, { name: ifName, mac, sandbox: netns }],
@@ -184,7 +185,7 @@ export function disconnectEndpoint(ep: Endpoint, root = stateRoot(), opts: { nam
   }
   const host = hostVeth(ep);
   if (host && opts.namespaceGoing) trace('network', `${host}: goes with the container's namespace (no process is left in it)`);
-  else if (host) deleteVeth(host);
+  else if (host) deleteLink(host); // a pair already gone with its namespace is fine (ENODEV)
   releaseAddress(runDir(), cniName({ Name: ep.NetworkName, Id: ep.NetworkID }), ep.IPv4Address.split('/')[0], ep.Netns);
   removeFile(endpointFile(ep.NetworkID, ep.ContainerID, root));
   trace('network', `container ${ep.ContainerID.slice(0, 12)} left network ${ep.NetworkName} (${ep.IPv4Address} released)`);

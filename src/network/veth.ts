@@ -14,29 +14,12 @@
 // helper does it, as INTERFACE records (interfaceOf), in the container's first process before its
 // command starts (native/network.c), or for `network connect` in a join that runs no command.
 // Hairpin mode lets a container reach itself through a port published on the host's address.
+// endpoint.ts does both halves (addVethPair, interfaceOf); this file holds what they share.
 import type { NetworkInterface } from '../runtime';
-import { linkExists } from './bridge';
-import { addVethPair, deleteLink } from './rtnetlink';
-
-export interface VethConfig {
-  /** the host end: "veth" + 7 hex digits, as Docker names them (at most 15 characters) */
-  host: string;
-  /** the container end: eth0, eth1, ... */
-  peer: string;
-  mac: string;
-  /** the container's pinned namespace file */
-  netns: string;
-  bridge: string;
-}
 
 /** Docker's MAC address for an IPv4 address: 02:42 (a locally administered prefix), then the address. */
 export function macFor(ip: string): string {
   return ['02', '42', ...ip.split('.').map((p) => Number(p).toString(16).padStart(2, '0'))].join(':');
-}
-
-/** Make the pair: the container's end in its namespace, the host's on the bridge and up. */
-export function addVeth(c: VethConfig): void {
-  addVethPair({ host: c.host, peer: c.peer, peerMac: c.mac, netns: c.netns, bridge: c.bridge });
 }
 
 /** What the helper sets inside: the address ("172.17.0.2/16") and, on the container's first
@@ -44,9 +27,4 @@ export function addVeth(c: VethConfig): void {
 export function insideConfig(peer: string, address: string, gateway: string, defaultRoute: boolean): NetworkInterface {
   const [ip, prefix] = address.split('/');
   return { name: peer, address: ip, prefix: Number(prefix), gateway: defaultRoute ? gateway : '' };
-}
-
-/** Deleting one end deletes both. A pair already gone (its namespace was destroyed) is fine. */
-export function deleteVeth(host: string): void {
-  if (linkExists(host)) deleteLink(host);
 }
