@@ -34,5 +34,9 @@ if (nonAscii) {
 }
 // Wrapped as Node wraps a CommonJS module (module.wrap), so that the loader compiles the file as
 // it is: concatenating the wrapper at run time copied the whole source once more.
-fs.writeFileSync(outfile, `(function (exports, require, module, __filename, __dirname) { ${code}\n});`);
+// Written beside and renamed over the old bundle, never rewritten in place: a running tsdocker has
+// the old one mapped (launch.ts), and V8 reads it again whenever it compiles a function lazily.
+const tmp = `${outfile}.${process.pid}`;
+fs.writeFileSync(tmp, `(function (exports, require, module, __filename, __dirname) { ${code}\n});`);
+fs.renameSync(tmp, outfile);
 

@@ -84,3 +84,22 @@ test('a bundle older than dist/src (tsc run alone) is not used: the modules just
     fs.utimesSync(main, before.atime, before.mtime);
   }
 });
+
+test('without the addon (not built yet, or an older one), the bundle and its cache are read instead of mapped', { skip: !fs.existsSync(path.join(TOP, 'dist', 'tsdocker.js')) && 'no bundle' }, () => {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-nomap-'));
+  try {
+    for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(TOP, part), path.join(copy, part), { recursive: true });
+    fs.mkdirSync(path.join(copy, 'native'));
+    const run = () => spawnSync(process.execPath, [path.join(copy, 'bin', 'tsdocker'), 'volume', 'ls', '-q'], {
+      encoding: 'utf8', env: { ...process.env, TSDOCKER_ROOT: ROOT },
+    });
+    const first = run();
+    assert.equal(first.status, 0, first.stderr);
+    assert.ok(fs.statSync(path.join(copy, 'dist', 'v8cache', 'volume.bin')).size > 0);
+    const second = run();
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(second.stdout, first.stdout);
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+});
