@@ -6,11 +6,25 @@ import * as path from 'node:path';
 import { randomHex } from './random';
 import { stateRoot } from './root';
 
+/**
+ * `dir/name[/name...]`, for a directory that is already absolute and normalized (the state root,
+ * which setRoot resolves, a container's directory, a cgroup) and names that are single components
+ * (no "/", never "." or ".."). path.join would normalize the whole path again, character by
+ * character: a `run` made ~200 such paths, 13,000 characters, enough for V8 to optimize Node's
+ * normalizeString with TurboFan on a background thread, ~14 ms of CPU taken from the container
+ * starting on the other CPU of this two-CPU machine (15 ms less CPU and ~7 ms less time per
+ * `run --rm` without it, measured). Paths from users, image layers or the container's own files
+ * still go through path.join or resolveInRoot.
+ */
+export function childPath(dir: string, ...names: string[]): string {
+  return names.length === 0 ? dir : `${dir}/${names.join('/')}`;
+}
+
 /** A fresh, unique name under <root>/tmp for work in progress (same filesystem as the stores). */
 export function tempPath(label: string, root = stateRoot()): string {
-  const dir = path.join(root, 'tmp');
+  const dir = childPath(root, 'tmp');
   fs.mkdirSync(dir, { recursive: true });
-  return path.join(dir, `${label}-${process.pid}-${randomHex(4)}`);
+  return childPath(dir, `${label}-${process.pid}-${randomHex(4)}`);
 }
 
 /** rm -f of one file: unlink(2), and a file already gone is no error. fs.rmSync does the same
@@ -72,7 +86,7 @@ export function removeTree(dir: string, root = stateRoot()): void {
  */
 function removeAll(dir: string): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
+    const p = childPath(dir, e.name);
     if (e.isDirectory()) removeAll(p);
     else fs.unlinkSync(p);
   }

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isoTime } from '../clock';
 import { TsdockerError, wrap } from '../errors';
+import { childPath } from '../fsutil';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { stateRoot } from '../root';
 import type { Helper } from '../runtime/helper';
@@ -91,7 +92,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
     });
     const { validateSpec } = require('../runtime') as typeof import('../runtime');
     validateSpec(spec);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
+    fs.writeFileSync(childPath(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
     writeRecord(rec, root);
     undo.clear();
     trace('container', `created ${id} (${name}) in ${dir}`);

@@ -11,9 +11,8 @@
 // state.json is replaced by rename(2), so a reader (or a tsdocker killed mid-write) only ever sees
 // a whole record.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
-import { removeFile } from '../fsutil';
+import { childPath, removeFile } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import type { ContainerRecord } from './types';
@@ -21,15 +20,15 @@ import type { ContainerRecord } from './types';
 const HEX64 = /^[a-f0-9]{64}$/;
 
 export function containersDir(root = stateRoot()): string {
-  return path.join(root, 'containers');
+  return childPath(root, 'containers');
 }
 
 export function containerDir(id: string, root = stateRoot()): string {
-  return path.join(containersDir(root), id);
+  return childPath(containersDir(root), id);
 }
 
 function namesDir(root: string): string {
-  return path.join(containersDir(root), 'names');
+  return childPath(containersDir(root), 'names');
 }
 
 export function newContainerId(): string {
@@ -38,7 +37,7 @@ export function newContainerId(): string {
 
 export function readRecord(id: string, root = stateRoot()): ContainerRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(containerDir(id, root), 'state.json'), 'utf8')) as ContainerRecord;
+    return JSON.parse(fs.readFileSync(childPath(containerDir(id, root), 'state.json'), 'utf8')) as ContainerRecord;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || err instanceof SyntaxError) return undefined;
@@ -50,10 +49,10 @@ export function readRecord(id: string, root = stateRoot()): ContainerRecord | un
  *  tsdocker removed it meanwhile): the directory is never recreated by a late writer. */
 export function writeRecord(rec: ContainerRecord, root = stateRoot()): boolean {
   const dir = containerDir(rec.Id, root);
-  const tmp = path.join(dir, `.state.json.${process.pid}.${randomHex(4)}`);
+  const tmp = childPath(dir, `.state.json.${process.pid}.${randomHex(4)}`);
   try {
     fs.writeFileSync(tmp, JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, path.join(dir, 'state.json'));
+    fs.renameSync(tmp, childPath(dir, 'state.json'));
     return true;
   } catch (err) {
     removeFile(tmp);
@@ -70,7 +69,7 @@ export function listIds(root = stateRoot()): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => HEX64.test(n) && fs.existsSync(path.join(containersDir(root), n, 'state.json')));
+  return names.filter((n) => HEX64.test(n) && fs.existsSync(childPath(containersDir(root), n, 'state.json')));
 }
 
 export function readAll(root = stateRoot()): ContainerRecord[] {
@@ -80,7 +79,7 @@ export function readAll(root = stateRoot()): ContainerRecord[] {
 /** Claim a name for a container. Fails if the name belongs to a container that still exists; a
  *  name left behind by a removed container (tsdocker killed during rm) is reclaimed. */
 export function reserveName(name: string, id: string, root = stateRoot()): void {
-  const link = path.join(namesDir(root), name);
+  const link = childPath(namesDir(root), name);
   fs.mkdirSync(namesDir(root), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -100,12 +99,12 @@ export function reserveName(name: string, id: string, root = stateRoot()): void 
 }
 
 export function releaseName(name: string, id: string, root = stateRoot()): void {
-  if (nameOwner(name, root) === id) removeFile(path.join(namesDir(root), name));
+  if (nameOwner(name, root) === id) removeFile(childPath(namesDir(root), name));
 }
 
 function nameOwner(name: string, root: string): string | undefined {
   try {
-    return fs.readlinkSync(path.join(namesDir(root), name));
+    return fs.readlinkSync(childPath(namesDir(root), name));
   } catch {
     return undefined;
   }

@@ -3,8 +3,8 @@
 // generated hostname, hosts and resolv.conf that the runtime bind-mounts over the image's.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { wrap } from '../errors';
+import { childPath } from '../fsutil';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { hostnameFile, hostsFile, resolvConf } from './etcfiles';
 import type { HostConfig } from './types';
@@ -16,7 +16,7 @@ export interface RootfsPaths {
 }
 
 export function rootfsPaths(dir: string): RootfsPaths {
-  return { rootfs: path.join(dir, 'rootfs'), upper: path.join(dir, 'upper'), work: path.join(dir, 'work') };
+  return { rootfs: childPath(dir, 'rootfs'), upper: childPath(dir, 'upper'), work: childPath(dir, 'work') };
 }
 
 /** Mount the image's layers at <dir>/rootfs. The caller undoes it with unmountRootfs.
@@ -68,9 +68,9 @@ function hostResolvConf(): string {
 export function writeEtcFiles(dir: string, hostname: string, network: HostConfig['NetworkMode'],
   o: { dns?: string[]; extraHosts?: string[] } = {}): EtcFiles {
   const files: EtcFiles = {
-    hostname: path.join(dir, 'hostname'),
-    hosts: path.join(dir, 'hosts'),
-    resolvConf: path.join(dir, 'resolv.conf'),
+    hostname: childPath(dir, 'hostname'),
+    hosts: childPath(dir, 'hosts'),
+    resolvConf: childPath(dir, 'resolv.conf'),
   };
   try {
     fs.writeFileSync(files.hostname, hostnameFile(hostname), { mode: 0o644 });

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
+import { childPath } from '../fsutil';
 
 /** Linux follows at most 40 symlinks per lookup (path_resolution(7)). */
 const MAX_SYMLINKS = 40;
@@ -22,7 +23,7 @@ export function resolveInRoot(root: string, inside: string): string {
       done.pop();
       continue;
     }
-    const host = path.join(root, ...done, part);
+    const host = childPath(root, ...done, part);
     let st: fs.Stats;
     try {
       st = fs.lstatSync(host);
@@ -30,7 +31,7 @@ export function resolveInRoot(root: string, inside: string): string {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         done.push(part, ...todo.filter((c) => c !== '..'));
         // A missing component ends resolution; ".." after it cannot climb above the root anyway.
-        return path.join(root, ...normalise(done));
+        return childPath(root, ...normalise(done));
       }
       throw wrap(err, `resolve ${inside} in ${root}`);
     }
@@ -45,7 +46,7 @@ export function resolveInRoot(root: string, inside: string): string {
     }
     done.push(part);
   }
-  return path.join(root, ...done);
+  return childPath(root, ...done);
 }
 
 function normalise(parts: string[]): string[] {

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { stateRoot } from '../root';
 import { TsdockerError } from '../errors';
 import { trace } from '../trace';
-import { readJson, removeTree, tempPath, writeFileAtomic } from '../fsutil';
+import { childPath, readJson, removeTree, tempPath, writeFileAtomic } from '../fsutil';
 import { randomHex } from '../random';
 import { parseReference, repositoryName, Reference } from '../reference';
 import { ImageConfig, parseImageConfig } from './image-config';
@@ -87,13 +87,13 @@ export class ImageStore {
 
   constructor(root = stateRoot()) {
     this.stateRoot = root;
-    this.root = path.join(root, 'image');
+    this.root = childPath(root, 'image');
   }
 
   // ---- blobs (manifests, configs) ----
 
   blobPath(digest: string): string {
-    return path.join(this.root, 'blobs', 'sha256', hexOf(digest));
+    return childPath(this.root, 'blobs', 'sha256', hexOf(digest));
   }
 
   /** Store a blob under its digest, checking that it is what the digest says. */
@@ -114,16 +114,16 @@ export class ImageStore {
   // ---- layers ----
 
   layerDir(chainId: string): string {
-    return path.join(this.root, 'layers', hexOf(chainId));
+    return childPath(this.root, 'layers', hexOf(chainId));
   }
 
   /** The directory overlayfs uses as a lower dir for this layer. */
   diffDir(chainId: string): string {
-    return path.join(this.layerDir(chainId), 'diff');
+    return childPath(this.layerDir(chainId), 'diff');
   }
 
   getLayer(chainId: string): LayerRecord | undefined {
-    return readJson<LayerRecord>(path.join(this.layerDir(chainId), 'layer.json'));
+    return readJson<LayerRecord>(childPath(this.layerDir(chainId), 'layer.json'));
   }
 
   /** A fresh directory (under tmp/) for a layer being unpacked; commitLayer moves it into place. */
@@ -174,7 +174,7 @@ export class ImageStore {
   // ---- images ----
 
   private imageFile(id: string): string {
-    return path.join(this.root, 'images', `${hexOf(id)}.json`);
+    return childPath(this.root, 'images', `${hexOf(id)}.json`);
   }
 
   /** Record an image whose config blob and layers are all in the store. */
@@ -234,20 +234,20 @@ export class ImageStore {
   // ---- tags and digests ----
 
   private repoDir(repository: string): string {
-    return path.join(this.root, 'repositories', encodeURIComponent(repository));
+    return childPath(this.root, 'repositories', encodeURIComponent(repository));
   }
 
   /** Point "repo:tag" (or "repo@digest") at an image. */
   setRef(ref: Reference, id: string): void {
     const entry = ref.digest ? `@${ref.digest}` : ref.tag!;
-    writeFileAtomic(path.join(this.repoDir(repositoryName(ref)), entry), id + '\n', this.stateRoot);
+    writeFileAtomic(childPath(this.repoDir(repositoryName(ref)), entry), id + '\n', this.stateRoot);
     trace('store', `${repositoryName(ref)}${ref.digest ? '@' : ':'}${ref.digest ?? ref.tag} -> ${id}`);
   }
 
   /** Remove a tag or digest reference; returns whether it existed. */
   removeRef(ref: Reference): boolean {
     const entry = ref.digest ? `@${ref.digest}` : ref.tag!;
-    const file = path.join(this.repoDir(repositoryName(ref)), entry);
+    const file = childPath(this.repoDir(repositoryName(ref)), entry);
     if (!fs.existsSync(file)) return false;
     fs.rmSync(file);
     try {
@@ -259,7 +259,7 @@ export class ImageStore {
   lookupRef(ref: Reference): string | undefined {
     const entry = ref.digest ? `@${ref.digest}` : ref.tag!;
     try {
-      return fs.readFileSync(path.join(this.repoDir(repositoryName(ref)), entry), 'utf8').trim();
+      return fs.readFileSync(childPath(this.repoDir(repositoryName(ref)), entry), 'utf8').trim();
     } catch {
       return undefined;
     }
@@ -268,13 +268,13 @@ export class ImageStore {
   /** image id -> ["docker.io/library/busybox:latest", "docker.io/library/busybox@sha256:..."] */
   refsByImage(): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    const base = path.join(this.root, 'repositories');
+    const base = childPath(this.root, 'repositories');
     for (const enc of listDir(base)) {
       const repo = decodeURIComponent(enc);
-      for (const entry of listDir(path.join(base, enc))) {
+      for (const entry of listDir(childPath(base, enc))) {
         let id: string;
         try {
-          id = fs.readFileSync(path.join(base, enc, entry), 'utf8').trim();
+          id = fs.readFileSync(childPath(base, enc, entry), 'utf8').trim();
         } catch {
           continue;
         }

@@ -13,10 +13,10 @@
 // `--network none` needs only the first step, so the modules of the others (connect.ts and what it
 // uses) are loaded only for a network with a bridge.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { containerDir, readRecord } from '../container/record';
 import type { ContainerRecord } from '../container/types';
 import { Undo } from '../container/undo';
+import { childPath } from '../fsutil';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
 import type { NetworkInterface } from '../runtime';
@@ -66,7 +66,7 @@ export function settingsOf(ep: Endpoint, aliases: string[] | null): EndpointSett
 }
 
 export function hostsPath(id: string, root = stateRoot()): string {
-  return path.join(containerDir(id, root), 'hosts');
+  return childPath(containerDir(id, root), 'hosts');
 }
 
 /** Give the container (its first process is host pid `pid`, not yet running its command) its

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Undo } from '../container/undo';
 import { wrap } from '../errors';
-import { removeFile } from '../fsutil';
+import { childPath, removeFile } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import { runProgram } from '../sys/program';
@@ -51,11 +51,11 @@ export interface Endpoint {
 }
 
 function endpointsDir(netId: string, root: string): string {
-  return path.join(networksDir(root), 'endpoints', netId);
+  return childPath(networksDir(root), 'endpoints', netId);
 }
 
 function endpointFile(netId: string, containerId: string, root: string): string {
-  return path.join(endpointsDir(netId, root), `${containerId}.json`);
+  return childPath(endpointsDir(netId, root), `${containerId}.json`);
 }
 
 export function listEndpoints(netId: string, root = stateRoot()): Endpoint[] {
@@ -67,7 +67,7 @@ export function listEndpoints(netId: string, root = stateRoot()): Endpoint[] {
   }
   return files.filter((f) => f.endsWith('.json')).flatMap((f) => {
     try {
-      return [JSON.parse(fs.readFileSync(path.join(endpointsDir(netId, root), f), 'utf8')) as Endpoint];
+      return [JSON.parse(fs.readFileSync(childPath(endpointsDir(netId, root), f), 'utf8')) as Endpoint];
     } catch {
       return [];
     }

@@ -7,10 +7,9 @@
 // The file holds the owner's pinned network namespace file and interface. A lease whose namespace
 // file is gone was left by a tsdocker killed half-way through a start, and is taken back.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { TsdockerError } from '../errors';
 import { trace } from '../trace';
-import { removeFile } from '../fsutil';
+import { childPath, removeFile } from '../fsutil';
 import { formatIp, type Cidr } from './ipam';
 
 /** The address to try first is the one after the last leased (host-local's rotation): an address
@@ -19,7 +18,7 @@ import { formatIp, type Cidr } from './ipam';
 const LAST = 'last_reserved_ip.0';
 
 function leaseDir(runDir: string, network: string): string {
-  return path.join(runDir, 'ipam', network);
+  return childPath(runDir, 'ipam', network);
 }
 
 /** The usable addresses of the subnet, in order from just after `after`: neither the network
@@ -48,14 +47,14 @@ export function leaseAddress(runDir: string, network: string, subnet: Cidr, gate
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   let last = 0;
   try {
-    last = ipNumber(fs.readFileSync(path.join(dir, LAST), 'utf8').trim());
+    last = ipNumber(fs.readFileSync(childPath(dir, LAST), 'utf8').trim());
   } catch { /* no lease yet */ }
   for (const ip of addresses(subnet, gateway, last)) {
-    const file = path.join(dir, ip);
+    const file = childPath(dir, ip);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         fs.writeFileSync(file, `${netns}\n${ifName}\n`, { flag: 'wx', mode: 0o600 });
-        fs.writeFileSync(path.join(dir, LAST), ip);
+        fs.writeFileSync(childPath(dir, LAST), ip);
         trace('ipam', `lease ${ip} on ${network} (${file})`);
         return ip;
       } catch (err) {
@@ -71,7 +70,7 @@ export function leaseAddress(runDir: string, network: string, subnet: Cidr, gate
 
 /** Give the address back, if `netns` still holds it. */
 export function releaseAddress(runDir: string, network: string, ip: string, netns: string): void {
-  const file = path.join(leaseDir(runDir, network), ip);
+  const file = childPath(leaseDir(runDir, network), ip);
   if (ownerOf(file) !== netns) return;
   removeFile(file);
   trace('ipam', `release ${ip} on ${network}`);

@@ -5,12 +5,12 @@
 // `--network container:NAME` joins the namespace through this file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { removeFile } from '../fsutil';
+import { childPath, removeFile } from '../fsutil';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
 
 export function netnsPath(id: string, root = stateRoot()): string {
-  return path.join(root, 'netns', id);
+  return childPath(root, 'netns', id);
 }
 
 export function pinNetns(pid: number, id: string, root = stateRoot()): string {

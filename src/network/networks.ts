@@ -7,11 +7,10 @@
 // State that must not outlive a reboot (like the bridges themselves) lives under /run/tsdocker:
 // address leases, host port claims, and the lock for choosing subnets.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { isoTime } from '../clock';
 import { TsdockerError } from '../errors';
 import { compareText } from '../format';
-import { tempPath } from '../fsutil';
+import { childPath, tempPath } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 
@@ -42,11 +41,11 @@ export function runDir(): string {
 }
 
 export function networksDir(root = stateRoot()): string {
-  return path.join(root, 'networks');
+  return childPath(root, 'networks');
 }
 
 function recordFile(name: string, root: string): string {
-  return path.join(networksDir(root), `${name}.json`);
+  return childPath(networksDir(root), `${name}.json`);
 }
 
 /** The Linux bridge of a bridge network. */

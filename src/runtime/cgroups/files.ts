@@ -5,11 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, isNodeError, strerror } from '../../errors';
+import { childPath } from '../../fsutil';
 import { trace } from '../../trace';
 
 /** Write `value` to `<dir>/<file>`, as `echo value > file` would. */
 export function writeCgroupFile(dir: string, file: string, value: string): void {
-  const target = path.join(dir, file);
+  const target = childPath(dir, file);
   trace('cgroup', `write ${target} = ${value}`);
   let fd: number | undefined;
   try {
@@ -76,7 +77,7 @@ export function hintFor(file: string, code: string): string | undefined {
 /** The trimmed content of `<dir>/<file>`, or undefined when the file does not exist. */
 export function readCgroupFile(dir: string, file: string): string | undefined {
   try {
-    return fs.readFileSync(path.join(dir, file), 'utf8').trim();
+    return fs.readFileSync(childPath(dir, file), 'utf8').trim();
   } catch (err) {
     if (isNodeError(err, 'ENOENT')) return undefined;
     throw wrapRead(dir, file, err);
@@ -136,7 +137,7 @@ export function refuseIfInUse(dir: string): void {
 }
 
 function wrapRead(dir: string, file: string, err: unknown): TsdockerError {
-  const target = path.join(dir, file);
+  const target = childPath(dir, file);
   const code = isNodeError(err) ? err.code : undefined;
   return new TsdockerError(`read ${target}: ${code ?? String(err)}`, { code, path: target, cause: err });
 }
@@ -200,7 +201,7 @@ function removeChildCgroups(dir: string): boolean {
     if (isNodeError(err, 'ENOENT')) return false;
     throw wrapRemove(dir, err);
   }
-  for (const child of children) removeCgroupDir(path.join(dir, child.name));
+  for (const child of children) removeCgroupDir(childPath(dir, child.name));
   return children.length > 0;
 }
 

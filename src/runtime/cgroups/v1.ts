@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../../errors';
+import { childPath } from '../../fsutil';
 import { trace } from '../../trace';
 import { pidsMax } from './convert';
 import { DEFAULT_DEVICE_RULES, formatDeviceRule } from './devices';
@@ -69,7 +70,7 @@ export function createV1(root: string, name: string, resources: LinuxResources |
   const created: string[] = [];
   try {
     for (const [controller, hierarchy] of hierarchies) {
-      const dir = path.join(hierarchy, 'tsdocker', name);
+      const dir = childPath(hierarchy, 'tsdocker', name);
       // Co-mounted controllers (cpu,cpuacct) share one directory: create it once.
       if (![...dirs.values()].includes(dir)) {
         if (makeCgroupDir(hierarchy, name)) created.push(dir);
@@ -98,7 +99,7 @@ export function createV1(root: string, name: string, resources: LinuxResources |
 export function loadV1(root: string, name: string, hybrid: boolean): Cgroup | undefined {
   const dirs = new Map<string, string>();
   for (const [controller, hierarchy] of mountedHierarchies(root, hybrid)) {
-    const dir = path.join(hierarchy, 'tsdocker', name);
+    const dir = childPath(hierarchy, 'tsdocker', name);
     if (fs.existsSync(dir)) dirs.set(controller, dir);
   }
   return dirs.size > 0 ? new V1Cgroup(dirs) : undefined;
@@ -106,15 +107,15 @@ export function loadV1(root: string, name: string, hybrid: boolean): Cgroup | un
 
 /** mkdir <hierarchy>/tsdocker/<name>; true when it was made now, false when it already existed. */
 function makeCgroupDir(hierarchy: string, name: string): boolean {
-  const parent = path.join(hierarchy, 'tsdocker');
+  const parent = childPath(hierarchy, 'tsdocker');
   makeDir(parent);
   try {
-    return makeDir(path.join(parent, name));
+    return makeDir(childPath(parent, name));
   } catch (err) {
     // The empty parent was removed between the two mkdirs (by a test's cleanup, say): make it again.
     if (!(err instanceof TsdockerError) || err.code !== 'ENOENT') throw err;
     makeDir(parent);
-    return makeDir(path.join(parent, name));
+    return makeDir(childPath(parent, name));
   }
 }
 

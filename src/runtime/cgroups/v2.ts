@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../../errors';
+import { childPath } from '../../fsutil';
 import { trace } from '../../trace';
 import { pidsMax, sharesToWeight, swapToV2 } from './convert';
 import { DEFAULT_DEVICE_RULES, setDeviceFilter } from './devices';
@@ -45,8 +46,8 @@ export function createV2(root: string, name: string, resources: LinuxResources |
     }
   }
   const wanted = [...new Set([...V2_CONTROLLERS, ...required])].filter((c) => available.includes(c));
-  const parent = path.join(root, 'tsdocker');
-  const dir = path.join(parent, name);
+  const parent = childPath(root, 'tsdocker');
+  const dir = childPath(parent, name);
   let created = false;
   try {
     enableControllers(root, wanted, required);
@@ -78,7 +79,7 @@ export function createV2(root: string, name: string, resources: LinuxResources |
 }
 
 export function loadV2(root: string, name: string, attach?: AttachDeviceFilter): Cgroup | undefined {
-  const dir = path.join(root, 'tsdocker', name);
+  const dir = childPath(root, 'tsdocker', name);
   return fs.existsSync(dir) ? new V2Cgroup(dir, attach) : undefined;
 }
 
