@@ -74,15 +74,22 @@ export function listEndpoints(netId: string, root = stateRoot()): Endpoint[] {
   });
 }
 
-/** Every endpoint of a container, on any network of this root. */
+/** Every endpoint of a container, on any network of this root: its file in each network's
+ *  directory (one read per network, not one per endpoint on the host). */
 export function containerEndpoints(containerId: string, root = stateRoot()): Endpoint[] {
   let nets: string[];
   try {
-    nets = fs.readdirSync(path.join(networksDir(root), 'endpoints'));
+    nets = fs.readdirSync(childPath(networksDir(root), 'endpoints'));
   } catch {
     return [];
   }
-  return nets.flatMap((n) => listEndpoints(n, root).filter((e) => e.ContainerID === containerId));
+  return nets.flatMap((n) => {
+    try {
+      return [JSON.parse(fs.readFileSync(endpointFile(n, containerId, root), 'utf8')) as Endpoint];
+    } catch {
+      return [];
+    }
+  });
 }
 
 export function removeEndpointsDir(netId: string, root = stateRoot()): void {
