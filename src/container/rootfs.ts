@@ -2,7 +2,6 @@
 // the image's layers under an overlayfs mount at rootfs/, with upper/ and work/ beside it, and the
 // generated hostname, hosts and resolv.conf that the runtime bind-mounts over the image's.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { wrap } from '../errors';
 import { childPath } from '../fsutil';
 import type { ImageRecord, ImageStore } from '../image/store';
@@ -83,6 +82,7 @@ export function writeEtcFiles(dir: string, hostname: string, network: HostConfig
   return files;
 }
 
+/** The host's name, as uname(2) gives it (os.hostname(), without loading node:os: ~0.5 ms). */
 export function hostHostname(): string {
-  return os.hostname();
+  return fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
 }
