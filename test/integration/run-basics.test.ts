@@ -165,7 +165,7 @@ describe('tsdocker run', { skip }, () => {
     assert.equal(r.stdout, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n', r.stderr);
   });
 
-  test('a foreground run loads neither node:child_process nor node:net (start-up time)', () => {
+  test('a foreground run loads none of node:child_process, node:net, node:tty, node:os, node:module (start-up time)', () => {
     // A preload writes the list of Node's own modules loaded, once the command is done (the CLI
     // leaves with _exit(2) from 'beforeExit', which a listener added first still sees).
     const list = path.join(tmp, 'modules.txt');
@@ -178,7 +178,7 @@ process.on('exit', write);
     assert.equal(r.status, 0, r.stderr);
     const loaded = fs.readFileSync(list, 'utf8').split('\n');
     assert.ok(loaded.includes('NativeModule fs'), 'the list is the one of Node\'s modules');
-    for (const m of ['child_process', 'net', 'tty']) {
+    for (const m of ['child_process', 'net', 'tty', 'os', 'module']) {
       assert.ok(!loaded.includes(`NativeModule ${m}`), `node:${m} was loaded`);
     }
   });
