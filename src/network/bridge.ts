@@ -88,6 +88,11 @@ function subnetsInUse(root: string, except: NetworkRecord): Cidr[] {
 /** Make sure the network's bridge exists with its address; returns the record with its subnet. */
 export function ensureBridge(net: NetworkRecord, root = stateRoot()): NetworkRecord {
   const dev = bridgeDevice(net);
+  // The usual case, a bridge this boot has checked already and whose address the record agrees
+  // with, needs no lock: the ready file is read alone (a half-written one only means the way
+  // below, under the lock).
+  const known = readyAddress(dev);
+  if (known && net.IPAM.Config[0]?.Subnet === formatCidr(known.subnet)) return net;
   return withLock(hostLock(), () => {
     const ready = readyAddress(dev);
     const current = ready ?? (linkExists(dev) ? deviceCidr(dev) : undefined);
