@@ -373,9 +373,10 @@ static napi_value js_exit(napi_env env, napi_callback_info info)
 /* mapFile(path, text): the whole file mapped read-only (mmap(2), MAP_POPULATE), as a latin1 string
  * (text) or a Buffer, both external: V8 reads the file's pages where the page cache holds them.
  * For src/cli/launch.ts, which reads the CLI bundle (400 KB) and its V8 code cache (350 KB) at
- * every start. readFileSync copies each into fresh memory, a Buffer and then a V8 string, and
- * every fresh page costs a page fault: about 13 us each in this project's VMs, ~450 faults, 6 ms
- * (measured; the mapping costs ~0.1 ms). The mapping is never unmapped: V8 keeps a script's
+ * every start. readFileSync copies each into fresh memory (the bundle twice: a Buffer, then a V8
+ * string), and every fresh page is a page fault, about 13 us each in this project's VMs: mapped,
+ * a `run` makes ~260 faults fewer and takes ~9 ms less (alternating runs; the mapping itself
+ * costs ~0.1 ms). The mapping is never unmapped: V8 keeps a script's
  * source, and the process is short. The file must be replaced by rename(2), never rewritten in
  * place (scripts/bundle.js, launch.ts): a truncated mapping faults (SIGBUS) when read.
  * Returns -errno when the file cannot be mapped, or -ENOTSUP when this Node cannot take external
