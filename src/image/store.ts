@@ -186,13 +186,14 @@ export class ImageStore {
     writeFileAtomic(this.imageFile(img.id), JSON.stringify(img, null, 2) + '\n', this.stateRoot);
   }
 
-  getImage(id: string): ImageRecord | undefined {
+  /** `refsByImage`: the map of every tag and digest, when the caller reads many images. */
+  getImage(id: string, refsByImage?: Map<string, string[]>): ImageRecord | undefined {
     const stored = readJson<StoredImage>(this.imageFile(id));
     if (!stored) return undefined;
     const blob = this.getBlob(stored.id);
     if (!blob) return undefined;
     const config = parseImageConfig(blob, stored.id);
-    const refs = this.refsByImage().get(stored.id) ?? [];
+    const refs = (refsByImage ?? this.refsByImage()).get(stored.id) ?? [];
     return {
       ...stored,
       config,
@@ -209,7 +210,9 @@ export class ImageStore {
   }
 
   listImages(): ImageRecord[] {
-    return this.listImageIds().map((id) => this.getImage(id)).filter((i): i is ImageRecord => i !== undefined);
+    // The tags are read once for all images, not once per image.
+    const refs = this.refsByImage();
+    return this.listImageIds().map((id) => this.getImage(id, refs)).filter((i): i is ImageRecord => i !== undefined);
   }
 
   /** Delete the image record and its config; layers are removed separately (see removeUnusedLayers). */
