@@ -186,21 +186,24 @@ export class ImageStore {
     writeFileAtomic(this.imageFile(img.id), JSON.stringify(img, null, 2) + '\n', this.stateRoot);
   }
 
-  /** `refsByImage`: the map of every tag and digest, when the caller reads many images. */
+  /** `refsByImage`: the map of every tag and digest, when the caller reads many images. Without
+   *  it, repoTags and repoDigests are read when either is first asked for, and kept as they were
+   *  then: finding the tags of one image reads every tag of the store (a file each), and a `run`
+   *  never asks. */
   getImage(id: string, refsByImage?: Map<string, string[]>): ImageRecord | undefined {
     const stored = readJson<StoredImage>(this.imageFile(id));
     if (!stored) return undefined;
     const blob = this.getBlob(stored.id);
     if (!blob) return undefined;
     const config = parseImageConfig(blob, stored.id);
-    const refs = (refsByImage ?? this.refsByImage()).get(stored.id) ?? [];
-    return {
-      ...stored,
-      config,
-      created: config.created,
-      repoTags: refs.filter((r) => !r.includes('@')),
-      repoDigests: refs.filter((r) => r.includes('@')),
-    };
+    let refs = refsByImage?.get(stored.id) ?? (refsByImage ? [] : undefined);
+    const names = (): string[] => (refs ??= this.refsByImage().get(stored.id) ?? []);
+    const image = { ...stored, config, created: config.created } as ImageRecord;
+    Object.defineProperties(image, {
+      repoTags: { enumerable: true, get: () => names().filter((r) => !r.includes('@')) },
+      repoDigests: { enumerable: true, get: () => names().filter((r) => r.includes('@')) },
+    });
+    return image;
   }
 
   listImageIds(): string[] {
