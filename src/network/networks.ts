@@ -7,6 +7,7 @@
 // State that must not outlive a reboot (like the bridges themselves) lives under /run/tsdocker:
 // address leases, host port claims, and the lock for choosing subnets.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { isoTime } from '../clock';
 import { TsdockerError } from '../errors';
 import { compareText } from '../format';
@@ -37,7 +38,9 @@ const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
 /** Host-wide, per-boot state: $TSDOCKER_RUN or /run/tsdocker. */
 export function runDir(): string {
-  return process.env.TSDOCKER_RUN ?? '/run/tsdocker';
+  // Resolved like the state root: paths under it are joined as strings (childPath).
+  const dir = process.env.TSDOCKER_RUN;
+  return dir ? path.resolve(dir) : '/run/tsdocker';
 }
 
 export function networksDir(root = stateRoot()): string {

@@ -10,7 +10,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND } from '../errors';
-import { childPath } from '../fsutil';
 import { trace } from '../trace';
 import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
 import { spawnHelper, type Helper } from './helper';
@@ -58,7 +57,7 @@ export interface ExitStatus {
 }
 
 export function readSpec(bundle: string): RuntimeSpec {
-  const file = childPath(bundle, 'config.json');
+  const file = path.join(bundle, 'config.json');
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as RuntimeSpec;
   } catch (err) {
