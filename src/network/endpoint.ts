@@ -65,13 +65,16 @@ export function listEndpoints(netId: string, root = stateRoot()): Endpoint[] {
   } catch {
     return [];
   }
-  return files.filter((f) => f.endsWith('.json')).flatMap((f) => {
-    try {
-      return [JSON.parse(fs.readFileSync(childPath(endpointsDir(netId, root), f), 'utf8')) as Endpoint];
-    } catch {
-      return [];
-    }
-  });
+  return files.filter((f) => f.endsWith('.json')).flatMap((f) => readEndpoint(childPath(endpointsDir(netId, root), f)));
+}
+
+/** The endpoint recorded in `file`, as a list of one; none when it is missing or unreadable. */
+function readEndpoint(file: string): Endpoint[] {
+  try {
+    return [JSON.parse(fs.readFileSync(file, 'utf8')) as Endpoint];
+  } catch {
+    return [];
+  }
 }
 
 /** Every endpoint of a container, on any network of this root: its file in each network's
@@ -83,13 +86,7 @@ export function containerEndpoints(containerId: string, root = stateRoot()): End
   } catch {
     return [];
   }
-  return nets.flatMap((n) => {
-    try {
-      return [JSON.parse(fs.readFileSync(endpointFile(n, containerId, root), 'utf8')) as Endpoint];
-    } catch {
-      return [];
-    }
-  });
+  return nets.flatMap((n) => readEndpoint(endpointFile(n, containerId, root)));
 }
 
 export function removeEndpointsDir(netId: string, root = stateRoot()): void {
