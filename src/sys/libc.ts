@@ -1,8 +1,9 @@
 // The system calls Node does not offer, made through tsdocker's small Node-API addon
 // (native/sys.c, built by `npm install` with the runtime helper). This is the ONE module of the
 // CLI that loads it: everything else imports these small wrappers. (src/cli/launch.ts, which
-// starts the CLI, loads it first for its mapFile; Node then hands this module the same instance.) Each wrapper checks the result and throws
-// errnoError() naming the call and the path, the way crun reports "mknod `%s`".
+// starts the CLI, loads it first for its mapFile; Node then hands this module the same instance.)
+// Each wrapper checks the result and throws errnoError() naming the call and the path, the way
+// crun reports "mknod `%s`".
 //
 // Node's own fs covers chown/lchown, lutimes, symlink, link; what is missing is creating device
 // nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), bpf(2) for the
