@@ -41,6 +41,7 @@ export function cli(config: object): Cli {
         child.stdout.on('data', (d) => { stdout += d; });
         child.stderr.on('data', (d) => { stderr += d; });
         child.on('close', (code, signal) => resolve({ status: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr }));
+        child.stdin.on('error', () => undefined); // EPIPE: a tsdocker that did not read it and ended
         child.stdin.end(input);
       });
     },

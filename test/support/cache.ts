@@ -29,6 +29,12 @@ Promise<RunResult> {
           resolve({ stdout, stderr });
         }
       });
+    // A program that does not read its stdin (htpasswd -b) may exit before this write lands:
+    // EPIPE then says nothing its exit status does not, and unhandled it failed the test and kept
+    // the test file's process from ending.
+    child.stdin?.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err);
+    });
     child.stdin?.end(opts.input ?? '');
   });
 }
