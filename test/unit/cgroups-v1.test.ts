@@ -202,7 +202,7 @@ test('an existing cgroup with processes is not taken over', (t) => {
   assert.throws(() => createCgroup('b1', undefined, { root, mode: 'legacy' }), /already exists and has processes \(77\)/);
 });
 
-test('loadCgroup finds an existing cgroup; remove is idempotent', (t) => {
+test('loadCgroup finds an existing cgroup; remove is idempotent and leaves tsdocker/ for the next one', (t) => {
   const root = fakeV1(t);
   assert.equal(loadCgroup('l1', { root, mode: 'legacy' }), undefined);
   // Empty directories, as rmdir on a fake tree needs (cgroupfs drops its files itself).
@@ -213,6 +213,7 @@ test('loadCgroup finds an existing cgroup; remove is idempotent', (t) => {
   cg.remove();
   cg.remove();
   assert.equal(loadCgroup('l1', { root, mode: 'legacy' }), undefined);
+  for (const c of ['memory', 'pids']) assert.ok(fs.existsSync(path.join(root, c, 'tsdocker')), `${c}/tsdocker stays`);
 });
 
 test('names are one path component', () => {

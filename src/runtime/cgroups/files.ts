@@ -3,7 +3,6 @@
 // kernel's errno is cryptic, what it usually means (see cgroups(7) and the kernel's
 // Documentation/admin-guide/cgroup-v1/ and cgroup-v2.rst).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { TsdockerError, isNodeError, strerror } from '../../errors';
 import { childPath } from '../../fsutil';
 import { trace } from '../../trace';
@@ -203,25 +202,6 @@ function removeChildCgroups(dir: string): boolean {
   }
   for (const child of children) removeCgroupDir(childPath(dir, child.name));
   return children.length > 0;
-}
-
-/**
- * Remove a container's cgroup and then its parent (`tsdocker/`) if no other container is left in
- * it, so a host without containers holds no tsdocker cgroups at all. The parent may be in use or
- * be re-created at any moment by another tsdocker, which handles a parent that vanished (ENOENT)
- * by making it again; so here "not empty" or "gone" just means leave it.
- */
-export function removeContainerCgroup(dir: string): void {
-  removeCgroupDir(dir);
-  const parent = path.dirname(dir);
-  try {
-    fs.rmdirSync(parent);
-    trace('cgroup', `rmdir ${parent} (no container cgroup left in it)`);
-  } catch (err) {
-    if (!isNodeError(err, 'ENOTEMPTY') && !isNodeError(err, 'EBUSY') && !isNodeError(err, 'ENOENT')) {
-      throw wrapRemove(parent, err);
-    }
-  }
 }
 
 function wrapRemove(dir: string, err: unknown): TsdockerError {

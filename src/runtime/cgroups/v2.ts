@@ -19,7 +19,7 @@ import { trace } from '../../trace';
 import { pidsMax, sharesToWeight, swapToV2 } from './convert';
 import { DEFAULT_DEVICE_RULES, setDeviceFilter } from './devices';
 import {
-  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeContainerCgroup, writeCgroupFile, writeProcs,
+  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, writeCgroupFile, writeProcs,
 } from './files';
 import type { AttachDeviceFilter, Cgroup, CgroupStats, LinuxResources } from './types';
 
@@ -51,8 +51,8 @@ export function createV2(root: string, name: string, resources: LinuxResources |
   let created = false;
   try {
     enableControllers(root, wanted, required);
-    // The empty parent may vanish between the two mkdirs (another tsdocker removing its last
-    // container cgroup, see removeContainerCgroup): then make it, and enable controllers, again.
+    // tsdocker/ stays once made (v1.ts, makeCgroupDir), but an empty one may vanish between the
+    // two mkdirs (removed by hand, or by a test): then make it, and enable controllers, again.
     for (let attempt = 1; ; attempt++) {
       makeDir(parent);
       enableControllers(parent, wanted, required);
@@ -185,6 +185,6 @@ class V2Cgroup implements Cgroup {
   }
 
   remove(): void {
-    removeContainerCgroup(this.dir);
+    removeCgroupDir(this.dir);
   }
 }
