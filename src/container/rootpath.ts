@@ -74,9 +74,12 @@ export function readFileInRoot(root: string, inside: string, max: number): strin
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new TsdockerError(`container file ${inside} is not a regular file`, { path: inside });
     if (st.size > max) throw new TsdockerError(`container file ${inside} is larger than ${max} bytes`, { path: inside });
-    const buf = Buffer.alloc(max + 1);
+    // Room for the size fstat gave and one byte more, to see a file that grows meanwhile; not
+    // for `max` (4 MB for /etc/passwd: a fresh mapping to make and take down on every run).
+    let buf = Buffer.allocUnsafe(st.size + 1);
     let n = 0;
     for (;;) {
+      if (n === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(Math.min(buf.length, max + 1 - n))]);
       const got = fs.readSync(fd, buf, n, buf.length - n, null);
       if (got === 0) break;
       n += got;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveUser, resolveUserFrom } from '../../src/container/user';
-import { mkdirInRoot, resolveInRoot } from '../../src/container/rootpath';
+import { mkdirInRoot, readFileInRoot, resolveInRoot } from '../../src/container/rootpath';
 
 const PASSWD = [
   'root:x:0:0:root:/root:/bin/sh',
@@ -102,4 +102,20 @@ test('the working directory is created inside the rootfs even through a hostile 
   assert.equal(made, path.join(root, outside, 'work/dir'));
   assert.ok(fs.statSync(made).isDirectory());
   assert.deepEqual(fs.readdirSync(outside), []);
+});
+
+test('readFileInRoot: whole file, missing file, over the limit, not a regular file, links kept inside', (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-readroot-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(root, 'etc'));
+  const big = 'x'.repeat(20_000);
+  fs.writeFileSync(path.join(root, 'etc', 'big'), big);
+  assert.equal(readFileInRoot(root, '/etc/big', 1 << 20), big);
+  assert.equal(readFileInRoot(root, '/etc/missing', 100), undefined);
+  assert.throws(() => readFileInRoot(root, '/etc/big', 19_999), /larger than 19999 bytes/);
+  assert.throws(() => readFileInRoot(root, '/etc', 100), /not a regular file/);
+  // An absolute link is resolved in the container's root, not the host's.
+  fs.writeFileSync(path.join(root, 'etc', 'passwd.real'), PASSWD);
+  fs.symlinkSync('/etc/passwd.real', path.join(root, 'etc', 'passwd'));
+  assert.equal(readFileInRoot(root, '/etc/passwd', 1 << 20), PASSWD);
 });
