@@ -108,6 +108,7 @@ const ERRNO: Record<number, [string, string]> = {
   22: ['EINVAL', 'invalid argument'],
   24: ['EMFILE', 'too many open files'],
   26: ['ETXTBSY', 'text file busy'],
+  27: ['EFBIG', 'file too large'],
   28: ['ENOSPC', 'no space left on device'],
   30: ['EROFS', 'read-only file system'],
   36: ['ENAMETOOLONG', 'file name too long'],

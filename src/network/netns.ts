@@ -42,9 +42,9 @@ export function isPinned(file: string): boolean {
  * descriptor or a mount holds it (namespaces(7)); once tsdocker's pin is the last, unmounting it
  * destroys the namespace. Compares the namespace's identity, "net:[<inode>]", with the link
  * /proc/<pid>/ns/net of every process (a container sharing it with --network container:NAME, an
- * `exec` that outlived its container, an nsenter of yours); a readlink is cheaper than a stat
- * here, whose Stats object (four Dates) is garbage at once. Descriptors and other mounts are not
- * looked for.
+ * `exec` that outlived its container, an nsenter of yours), in one call to the addon: a readlink
+ * per process from JavaScript cost ~11 us each, ~0.7 ms with 65 processes. Descriptors and other
+ * mounts are not looked for.
  */
 export function namespaceInUse(file: string): boolean {
   let ns: fs.Stats;
@@ -53,14 +53,8 @@ export function namespaceInUse(file: string): boolean {
   } catch {
     return false;
   }
-  const identity = `net:[${ns.ino}]`;
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue; // processes only
-    try {
-      if (fs.readlinkSync(`/proc/${pid}/ns/net`) === identity) return true;
-    } catch { /* it exited meanwhile */ }
-  }
-  return false;
+  const { findNamespaceUser } = require('../sys/libc') as typeof import('../sys/libc');
+  return findNamespaceUser('net', `net:[${ns.ino}]`) > 0;
 }
 
 export function unpinNetns(id: string, root = stateRoot()): void {

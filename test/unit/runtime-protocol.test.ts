@@ -31,6 +31,16 @@ test('encodeAll frames each message in turn; lengths count UTF-8 bytes, and a me
     9, 0, 0, 0, 2, 0, 0, 0, ...Buffer.from('/\0')]);
 });
 
+test('encodeAll: a long ASCII payload gets all four length bytes, as a non-ASCII one does', () => {
+  const value = `PATH=${'/x'.repeat(200)}`; // 406 bytes with its NUL: 0x196
+  const b = encodeAll([{ type: MessageType.Env, value }, { type: MessageType.Go }]);
+  assert.deepEqual([...b.subarray(0, 8)], [8, 0, 0, 0, 0x96, 0x01, 0, 0]);
+  assert.equal(b.subarray(8, 8 + 0x196).toString(), `${value}\0`);
+  assert.deepEqual([...b.subarray(8 + 0x196)], [20, 0, 0, 0, 0, 0, 0, 0]);
+  const utf8 = encodeAll([{ type: MessageType.Env, value: `${value}\u00e9` }]);
+  assert.deepEqual([...utf8.subarray(0, 8)], [8, 0, 0, 0, 0x98, 0x01, 0, 0]);
+});
+
 test('INTERFACE carries name, address, prefix and gateway ("" for no default route); NETWORK nothing', () => {
   const wire = encode({ type: MessageType.Interface, name: 'eth1', address: '172.18.0.3', prefix: 16, gateway: '' });
   assert.equal(wire.readUInt32LE(0), 18);

@@ -5,34 +5,32 @@
 import * as fs from 'node:fs';
 import { TsdockerError, isNodeError, strerror } from '../../errors';
 import { childPath } from '../../fsutil';
+import { O_TRUNC, O_WRONLY, readText, writeText } from '../../sys/libc';
 import { trace } from '../../trace';
 
 /** Write `value` to `<dir>/<file>`, as `echo value > file` would. */
 export function writeCgroupFile(dir: string, file: string, value: string): void {
   const target = childPath(dir, file);
   trace('cgroup', `write ${target} = ${value}`);
-  let fd: number | undefined;
   try {
     // No O_CREAT: a missing file must fail with ENOENT (the controller is not enabled, or the
     // kernel lacks the feature), not be created. O_WRONLY because some files, such as
     // devices.allow, are write-only. O_TRUNC is what `echo > file` and runc use; cgroupfs ignores it.
-    fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
-    fs.writeSync(fd, value);
+    // Through the addon: a run writes some 25 cgroup files, each ~50 us less (libc.ts readText).
+    writeText(target, value, O_WRONLY | O_TRUNC);
   } catch (err) {
     throw writeError(target, file, value, err);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
 function writeError(target: string, file: string, value: string, err: unknown): TsdockerError {
-  if (!isNodeError(err)) return new TsdockerError(`write "${value}" to ${target}: ${String(err)}`, { cause: err });
-  const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : undefined;
-  const explanation = errno === undefined ? err.message : strerror(errno);
+  if (!(err instanceof TsdockerError) || err.errno === undefined) {
+    return new TsdockerError(`write "${value}" to ${target}: ${String(err)}`, { cause: err });
+  }
   const hint = hintFor(file, err.code ?? '');
   return new TsdockerError(
-    `write "${value}" to ${target}: ${err.code} (${explanation})${hint ? ': ' + hint : ''}`,
-    { code: err.code, errno, path: target, cause: err });
+    `write "${value}" to ${target}: ${err.code} (${strerror(err.errno)})${hint ? ': ' + hint : ''}`,
+    { code: err.code, errno: err.errno, path: target, cause: err });
 }
 
 /** The usual reason behind an errno for a given cgroup file, in words a student can act on. */
@@ -76,9 +74,8 @@ export function hintFor(file: string, code: string): string | undefined {
 /** The trimmed content of `<dir>/<file>`, or undefined when the file does not exist. */
 export function readCgroupFile(dir: string, file: string): string | undefined {
   try {
-    return fs.readFileSync(childPath(dir, file), 'utf8').trim();
+    return readText(childPath(dir, file))?.trim();
   } catch (err) {
-    if (isNodeError(err, 'ENOENT')) return undefined;
     throw wrapRead(dir, file, err);
   }
 }
@@ -137,7 +134,7 @@ export function refuseIfInUse(dir: string): void {
 
 function wrapRead(dir: string, file: string, err: unknown): TsdockerError {
   const target = childPath(dir, file);
-  const code = isNodeError(err) ? err.code : undefined;
+  const code = err instanceof TsdockerError ? err.code : undefined;
   return new TsdockerError(`read ${target}: ${code ?? String(err)}`, { code, path: target, cause: err });
 }
 

@@ -1,0 +1,43 @@
+// The addon's small-file calls (native/sys.c; readText, writeText and findNamespaceUser in
+// src/sys/libc.ts), which the hot path of `run` uses instead of Node's fs: the same content, the
+// same errors (errno kept), and files of /proc, whose size says 0, read to their end.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TsdockerError } from '../../src/errors';
+import { O_CREAT, O_TRUNC, O_WRONLY, findNamespaceUser, readText, writeText } from '../../src/sys/libc';
+
+function dir(t: { after(fn: () => void): void }): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-sysfiles-'));
+  t.after(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+test('readText: as readFileSync gives it, /proc files too; undefined when missing; EFBIG past the limit', (t) => {
+  const d = dir(t);
+  const text = 'caf\u00e9 \u2603\n'.repeat(3000); // multi-byte UTF-8, and more than one read's buffer
+  fs.writeFileSync(path.join(d, 'f'), text);
+  assert.equal(readText(path.join(d, 'f')), text);
+  assert.equal(readText('/proc/self/status')?.startsWith('Name:'), true);
+  assert.equal(readText(path.join(d, 'missing')), undefined);
+  assert.throws(() => readText(path.join(d, 'f'), 100), (err: TsdockerError) => err.code === 'EFBIG' && err.message.includes(d));
+  assert.throws(() => readText(d), (err: TsdockerError) => err.code === 'EISDIR');
+});
+
+test('writeText: no O_CREAT means ENOENT for a missing file; with it, the mode is used', (t) => {
+  const d = dir(t);
+  const f = path.join(d, 'new');
+  assert.throws(() => writeText(f, 'x'), (err: TsdockerError) => err.code === 'ENOENT' && err.errno === 2 && err.path === f);
+  writeText(f, 'first, longer', O_WRONLY | O_CREAT | O_TRUNC, 0o640);
+  writeText(f, 'second');
+  assert.equal(fs.readFileSync(f, 'utf8'), 'second');
+  assert.equal(fs.statSync(f).mode & 0o777, 0o640 & ~process.umask());
+});
+
+test('findNamespaceUser: this process is in its own network namespace; no process in a made-up one', () => {
+  const identity = `net:[${fs.statSync('/proc/self/ns/net').ino}]`;
+  assert.ok(findNamespaceUser('net', identity) > 0);
+  assert.equal(findNamespaceUser('net', 'net:[1]'), 0);
+});
