@@ -994,17 +994,26 @@ static napi_value js_read_stop(napi_env env, napi_callback_info info)
  * flags, a Buffer, a string); a `run` reads and writes some 50 such files (cgroup files, /proc, its
  * own records), and C does each in ~7 us (measured, src/sys/libc.ts readText). */
 
-/* readFile(path, max): the file's content as a UTF-8 string, or -errno (-EFBIG past `max` bytes). */
+/* readFile(path, max, flags): the content of the regular file `path` as a UTF-8 string, or
+ * -errno: -EFBIG past `max` bytes, -EINVAL for anything but a regular file (a fifo, a device).
+ * `flags` are added to O_RDONLY (O_NOFOLLOW, O_NONBLOCK: src/container/rootpath.ts). */
 static napi_value js_read_file(napi_env env, napi_callback_info info)
 {
 	struct args a;
 	if (get_args(env, info, &a, 1) < 0)
 		return NULL;
 	size_t max = number(env, &a, 1);
-	int fd = a.s[0] ? open(a.s[0], O_RDONLY | O_CLOEXEC) : (errno = EINVAL, -1);
+	int fd = a.s[0] ? open(a.s[0], O_RDONLY | O_CLOEXEC | (int)number(env, &a, 2)) : (errno = EINVAL, -1);
 	free_args(&a);
 	if (fd < 0)
 		return result(env, -1);
+	struct stat st;
+	int not_regular = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+	if (not_regular) {
+		close(fd);
+		errno = not_regular;
+		return result(env, -1);
+	}
 	/* Files in /proc and /sys say size 0 and are read until end of file: grow as needed. */
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
@@ -1066,6 +1075,34 @@ static napi_value js_write_file(napi_env env, napi_callback_info info)
 	free_args(&a);
 	errno = err;
 	return result(env, err ? -1 : 0);
+}
+
+/* otherDevice(path): 1 when `path` is on another device than its parent directory (the root of
+ * a mount of another filesystem: an overlay, a namespace pinned by a bind mount), 0 when not, or
+ * -errno. Two stat(2) calls; Node's statSync makes a Stats object with four Dates for each. */
+static napi_value js_other_device(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	/* The parent as path.dirname gives it (the name with its last component cut), not "path/..":
+	 * a pinned namespace is a file. */
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", a.s[0] ? a.s[0] : "");
+	size_t n = strlen(parent);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = '\0';
+	char *slash = strrchr(parent, '/');
+	if (slash == parent)
+		parent[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(parent, sizeof parent, ".");
+	struct stat st, up;
+	long r = !a.s[0] ? (errno = EINVAL, -1) : stat(a.s[0], &st) < 0 || stat(parent, &up) < 0 ? -1 : st.st_dev != up.st_dev;
+	free_args(&a);
+	return result(env, r);
 }
 
 /* findNamespaceUser(kind, identity): a pid whose /proc/<pid>/ns/<kind> link reads `identity`
@@ -1221,7 +1258,7 @@ NAPI_MODULE_INIT()
 		{ "windowSize", js_window_size }, { "runSync", js_run_sync },
 		{ "rtnetlink", js_rtnetlink },   { "mapFile", js_map_file },
 		{ "readFile", js_read_file },   { "writeFile", js_write_file },
-		{ "findNamespaceUser", js_find_namespace_user },
+		{ "findNamespaceUser", js_find_namespace_user }, { "otherDevice", js_other_device },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomHex } from './random';
 import { stateRoot } from './root';
+import { readText } from './sys/libc';
 
 /**
  * `dir/name[/name...]`, for a directory that is already absolute and normalized (the state root,
@@ -58,7 +59,8 @@ export function writeFileAtomic(file: string, data: string | Buffer, root = stat
 
 export function readJson<T>(file: string): T | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    const text = readText(file);
+    return text === undefined ? undefined : JSON.parse(text) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

@@ -2,9 +2,9 @@
 // --cap-add/--cap-drop (names with or without "CAP_", any case, or "ALL"), or every capability
 // with --privileged. Same rules as moby caps.TweakCapabilities: with "ALL" in --cap-add, start from
 // everything and drop; with "ALL" in --cap-drop, start from nothing and add.
-import * as fs from 'node:fs';
 import { TsdockerError } from '../errors';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from './defaults';
+import { readText } from '../sys/libc';
 
 export function normaliseCap(name: string): string {
   const upper = name.toUpperCase();
@@ -42,12 +42,13 @@ export function capabilitySet(opts: CapabilityOptions): string[] {
 
 /** The capabilities in this process's bounding set (CapBnd in /proc/self/status, proc(5)). */
 export function ownBoundingSet(status = '/proc/self/status'): string[] | undefined {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = fs.readFileSync(status, 'utf8');
+    text = readText(status);
   } catch {
     return undefined;
   }
+  if (text === undefined) return undefined;
   const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(text)?.[1];
   if (!hex) return undefined;
   const mask = BigInt(`0x${hex}`);

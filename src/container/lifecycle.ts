@@ -16,7 +16,7 @@ import { childPath } from '../fsutil';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { stateRoot } from '../root';
 import type { Helper } from '../runtime/helper';
-import { windowSize } from '../sys/libc';
+import { O_CREAT, O_TRUNC, O_WRONLY, windowSize, writeText } from '../sys/libc';
 import { trace } from '../trace';
 import { ownBoundingSet } from './caps';
 import { destroyContainer, killContainer } from './cleanup';
@@ -94,7 +94,7 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
     });
     const { validateSpec } = require('../runtime') as typeof import('../runtime');
     validateSpec(spec);
-    fs.writeFileSync(childPath(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
+    writeText(childPath(dir, 'config.json'), JSON.stringify(spec, null, 2) + '\n', O_WRONLY | O_CREAT | O_TRUNC, 0o600);
     // The record was complete before the mount but for the volumes' sources, known only now.
     // (Rewriting it when nothing changed cost ~1 ms: a rename over a file makes ext4 write the
     // new one out at once, auto_da_alloc in ext4(5).)

@@ -16,6 +16,7 @@ import { childPath, removeFile } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import type { ContainerRecord } from './types';
+import { O_CREAT, O_EXCL, O_WRONLY, readText, writeText } from '../sys/libc';
 
 const HEX64 = /^[a-f0-9]{64}$/;
 
@@ -37,7 +38,8 @@ export function newContainerId(): string {
 
 export function readRecord(id: string, root = stateRoot()): ContainerRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(childPath(containerDir(id, root), 'state.json'), 'utf8')) as ContainerRecord;
+    const text = readText(childPath(containerDir(id, root), 'state.json'));
+    return text === undefined ? undefined : JSON.parse(text) as ContainerRecord;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || err instanceof SyntaxError) return undefined;
@@ -51,7 +53,7 @@ export function writeRecord(rec: ContainerRecord, root = stateRoot()): boolean {
   const dir = containerDir(rec.Id, root);
   const tmp = childPath(dir, `.state.json.${process.pid}.${randomHex(4)}`);
   try {
-    fs.writeFileSync(tmp, JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
+    writeText(tmp, JSON.stringify(rec, null, 2) + '\n', O_WRONLY | O_CREAT | O_EXCL, 0o600);
     fs.renameSync(tmp, childPath(dir, 'state.json'));
     return true;
   } catch (err) {

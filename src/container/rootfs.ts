@@ -7,6 +7,7 @@ import { childPath } from '../fsutil';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { hostnameFile, hostsFile, resolvConf } from './etcfiles';
 import type { HostConfig } from './types';
+import { O_CREAT, O_TRUNC, O_WRONLY, readText, writeText } from '../sys/libc';
 
 export interface RootfsPaths {
   rootfs: string;
@@ -48,7 +49,7 @@ export interface EtcFiles {
 
 function readHostFile(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readText(file) ?? '';
   } catch {
     return '';
   }
@@ -72,10 +73,11 @@ export function writeEtcFiles(dir: string, hostname: string, network: HostConfig
     resolvConf: childPath(dir, 'resolv.conf'),
   };
   try {
-    fs.writeFileSync(files.hostname, hostnameFile(hostname), { mode: 0o644 });
-    fs.writeFileSync(files.hosts, hostsFile(hostname, network, network === 'host' ? readHostFile('/etc/hosts') : undefined,
-      { extraHosts: o.extraHosts }), { mode: 0o644 });
-    fs.writeFileSync(files.resolvConf, resolvConf(hostResolvConf(), network, o.dns), { mode: 0o644 });
+    const create = O_WRONLY | O_CREAT | O_TRUNC;
+    writeText(files.hostname, hostnameFile(hostname), create, 0o644);
+    writeText(files.hosts, hostsFile(hostname, network, network === 'host' ? readHostFile('/etc/hosts') : undefined,
+      { extraHosts: o.extraHosts }), create, 0o644);
+    writeText(files.resolvConf, resolvConf(hostResolvConf(), network, o.dns), create, 0o644);
   } catch (err) {
     throw wrap(err, 'write container /etc files');
   }
@@ -84,5 +86,5 @@ export function writeEtcFiles(dir: string, hostname: string, network: HostConfig
 
 /** The host's name, as uname(2) gives it (os.hostname(), without loading node:os: ~0.5 ms). */
 export function hostHostname(): string {
-  return fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+  return (readText('/proc/sys/kernel/hostname') ?? '').trim();
 }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
 import { childPath } from '../fsutil';
+import { O_NOFOLLOW, O_NONBLOCK, readText } from '../sys/libc';
 
 /** Linux follows at most 40 symlinks per lookup (path_resolution(7)). */
 const MAX_SYMLINKS = 40;
@@ -62,32 +63,15 @@ function normalise(parts: string[]): string[] {
  *  if it is anything but a regular file (a device, a fifo) or larger than `max` bytes. */
 export function readFileInRoot(root: string, inside: string, max: number): string | undefined {
   const host = resolveInRoot(root, inside);
-  let fd: number;
   try {
-    // O_NOFOLLOW: resolveInRoot already followed every link; O_NONBLOCK: a fifo must not hang us.
-    fd = fs.openSync(host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    // O_NOFOLLOW: resolveInRoot already followed every link; O_NONBLOCK: a fifo must not hang us
+    // (readText then refuses it, as any file but a regular one).
+    return readText(host, max, O_NOFOLLOW | O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EINVAL') throw new TsdockerError(`container file ${inside} is not a regular file`, { path: inside });
+    if (code === 'EFBIG') throw new TsdockerError(`container file ${inside} is larger than ${max} bytes`, { path: inside });
     throw wrap(err, `open container file ${inside}`);
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new TsdockerError(`container file ${inside} is not a regular file`, { path: inside });
-    if (st.size > max) throw new TsdockerError(`container file ${inside} is larger than ${max} bytes`, { path: inside });
-    // Room for the size fstat gave and one byte more, to see a file that grows meanwhile; not
-    // for `max` (4 MB for /etc/passwd: a fresh mapping to make and take down on every run).
-    let buf = Buffer.allocUnsafe(st.size + 1);
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(Math.min(buf.length, max + 1 - n))]);
-      const got = fs.readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-      if (n > max) throw new TsdockerError(`container file ${inside} is larger than ${max} bytes`, { path: inside });
-    }
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

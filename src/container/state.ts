@@ -6,12 +6,12 @@
 //   - a stopped container whose rootfs is still mounted, or whose cgroup or network is left -> cleaned up;
 //   - a --rm container whose monitor is gone and which is not running -> removed.
 // Nothing is touched while the monitor lives: it is about to write the real status itself.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isoTime } from '../clock';
 import { trace } from '../trace';
 import { containerDir, writeRecord } from './record';
 import type { ContainerRecord } from './types';
+import { onOtherDevice, readText } from '../sys/libc';
 
 /** The exit code recorded when the real one was lost with the monitor (Docker uses 255 too). */
 export const EXIT_UNKNOWN = 255;
@@ -20,12 +20,13 @@ export const EXIT_UNKNOWN = 255;
  *  when the process does not exist or is a zombie (it has exited; only its parent's wait is missing). */
 export function processStartTime(pid: number): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  let stat: string;
+  let stat: string | undefined;
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readText(`/proc/${pid}/stat`);
   } catch {
     return undefined;
   }
+  if (stat === undefined) return undefined;
   // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
@@ -45,7 +46,7 @@ export function monitorAlive(rec: ContainerRecord): boolean {
 /** A directory is a mount point when its device differs from its parent's (overlay has its own). */
 export function isMountPoint(dir: string): boolean {
   try {
-    return fs.statSync(dir).dev !== fs.statSync(path.dirname(dir)).dev;
+    return onOtherDevice(dir);
   } catch {
     return false;
   }

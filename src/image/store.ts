@@ -21,6 +21,7 @@ import { childPath, readJson, removeTree, tempPath, writeFileAtomic } from '../f
 import { randomHex } from '../random';
 import { parseReference, repositoryName, Reference } from '../reference';
 import { ImageConfig, parseImageConfig } from './image-config';
+import { readText } from '../sys/libc';
 
 export type { ImageConfig } from './image-config';
 
@@ -265,7 +266,7 @@ export class ImageStore {
   lookupRef(ref: Reference): string | undefined {
     const entry = ref.digest ? `@${ref.digest}` : ref.tag!;
     try {
-      return fs.readFileSync(childPath(this.repoDir(repositoryName(ref)), entry), 'utf8').trim();
+      return readText(childPath(this.repoDir(repositoryName(ref)), entry))?.trim();
     } catch {
       return undefined;
     }

@@ -15,6 +15,7 @@ import { chooseSubnet, formatCidr, gatewayOf, hostRoutes, parseCidr, routeConfli
 import { withLock } from './lock';
 import { ensureMasquerade, removeMasquerade } from './masquerade';
 import { addUserNetwork, bridgeDevice, listNetworks, removeRecord, runDir, saveRecord, type NetworkRecord } from './networks';
+import { readText } from '../sys/libc';
 
 export function ip(args: string[], quiet = false): string {
   if (!quiet) trace('network', `ip ${args.join(' ')}`);
@@ -51,7 +52,9 @@ function readyFile(dev: string): string {
 
 function readyAddress(dev: string): BridgeAddress | undefined {
   try {
-    const [cidr, gateway] = fs.readFileSync(readyFile(dev), 'utf8').trim().split(' ');
+    const text = readText(readyFile(dev));
+    if (text === undefined) return undefined;
+    const [cidr, gateway] = text.trim().split(' ');
     return linkExists(dev) ? { subnet: parseCidr(cidr), gateway } : undefined;
   } catch {
     return undefined;

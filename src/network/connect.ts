@@ -1,6 +1,5 @@
 // The part of attach.ts for networks with a bridge (the default `bridge` and user networks):
 // host ports, one endpoint per network (address, veth pair, CNI portmap: endpoint.ts), and /etc/hosts.
-import * as fs from 'node:fs';
 import { hostsFile } from '../container/etcfiles';
 import type { ContainerRecord } from '../container/types';
 import type { Undo } from '../container/undo';
@@ -9,6 +8,7 @@ import { hostsPath, settingsOf, type NetworkSettings } from './attach';
 import type { NetworkInterface } from '../runtime';
 import { connectEndpoint, containerEndpoints, disconnectEndpoint, interfaceOf, type Endpoint } from './endpoint';
 import { refreshHosts } from './hosts';
+import { O_CREAT, O_TRUNC, O_WRONLY, writeText } from '../sys/libc';
 import { getNetwork, isUserDefined, runDir } from './networks';
 import { allocatePorts, portMap, releasePorts } from './ports';
 
@@ -38,9 +38,9 @@ export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings,
   settings.Ports = portMap(ports, Object.keys(rec.Config.ExposedPorts ?? {}));
 
   const primary = endpoints[0];
-  fs.writeFileSync(hostsPath(rec.Id, root), hostsFile(rec.Config.Hostname, rec.HostConfig.NetworkMode, undefined, {
+  writeText(hostsPath(rec.Id, root), hostsFile(rec.Config.Hostname, rec.HostConfig.NetworkMode, undefined, {
     extraHosts: extraHosts(rec, primary?.Gateway ?? ''), address: primary?.IPv4Address.split('/')[0],
-  }));
+  }), O_WRONLY | O_CREAT | O_TRUNC, 0o644);
   // Only user networks give names (hosts.ts): on the default bridge alone, no list changes.
   if (named) refreshHosts((id) => hostsPath(id, root), [], root);
   return endpoints.map(interfaceOf);

@@ -32,6 +32,7 @@ import type { PortMapping } from './ports';
 import type { NetworkInterface } from '../runtime';
 import { addVethPair, deleteLink } from './rtnetlink';
 import { insideConfig, macFor } from './veth';
+import { O_CREAT, O_TRUNC, O_WRONLY, readText, writeText } from '../sys/libc';
 
 export interface Endpoint {
   NetworkID: string;
@@ -71,7 +72,8 @@ export function listEndpoints(netId: string, root = stateRoot()): Endpoint[] {
 /** The endpoint recorded in `file`, as a list of one; none when it is missing or unreadable. */
 function readEndpoint(file: string): Endpoint[] {
   try {
-    return [JSON.parse(fs.readFileSync(file, 'utf8')) as Endpoint];
+    const text = readText(file);
+    return text === undefined ? [] : [JSON.parse(text) as Endpoint];
   } catch {
     return [];
   }
@@ -103,9 +105,9 @@ function portmapConf(net: NetworkRecord, ports: PortMapping[]): PluginConf {
  *  turns it on when it starts, the CNI bridge plugin (isGateway) on every ADD; one read here. */
 function enableForwarding(): void {
   const file = '/proc/sys/net/ipv4/ip_forward';
-  if (fs.readFileSync(file, 'utf8').trim() === '1') return;
+  if (readText(file)?.trim() === '1') return;
   trace('sysctl', `write ${file} = 1`);
-  fs.writeFileSync(file, '1');
+  writeText(file, '1');
 }
 
 export interface Joiner { id: string; name: string }
@@ -151,7 +153,7 @@ export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, 
     }
     const file = endpointFile(net.Id, c.id, root);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(file, JSON.stringify(ep, null, 2) + '\n', { mode: 0o600 });
+    writeText(file, JSON.stringify(ep, null, 2) + '\n', O_WRONLY | O_CREAT | O_TRUNC, 0o600);
     undo.clear();
     return ep;
   } catch (err) {

@@ -11,6 +11,7 @@ import { TsdockerError } from '../errors';
 import { trace } from '../trace';
 import { childPath, removeFile } from '../fsutil';
 import { formatIp, type Cidr } from './ipam';
+import { O_CREAT, O_EXCL, O_TRUNC, O_WRONLY, readText, writeText } from '../sys/libc';
 
 /** The address to try first is the one after the last leased (host-local's rotation): an address
  *  just released is not given out again at once, while other hosts may still have it in their ARP
@@ -34,7 +35,7 @@ function* addresses(subnet: Cidr, gateway: string, after: number): Generator<str
 
 function ownerOf(file: string): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n')[0];
+    return readText(file)?.split('\n')[0];
   } catch {
     return undefined;
   }
@@ -47,14 +48,14 @@ export function leaseAddress(runDir: string, network: string, subnet: Cidr, gate
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   let last = 0;
   try {
-    last = ipNumber(fs.readFileSync(childPath(dir, LAST), 'utf8').trim());
+    last = ipNumber(readText(childPath(dir, LAST))?.trim() ?? '');
   } catch { /* no lease yet */ }
   for (const ip of addresses(subnet, gateway, last)) {
     const file = childPath(dir, ip);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        fs.writeFileSync(file, `${netns}\n${ifName}\n`, { flag: 'wx', mode: 0o600 });
-        fs.writeFileSync(childPath(dir, LAST), ip);
+        writeText(file, `${netns}\n${ifName}\n`, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+        writeText(childPath(dir, LAST), ip, O_WRONLY | O_CREAT | O_TRUNC);
         trace('ipam', `lease ${ip} on ${network} (${file})`);
         return ip;
       } catch (err) {

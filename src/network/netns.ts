@@ -17,7 +17,8 @@ export function pinNetns(pid: number, id: string, root = stateRoot()): string {
   const { mount, MS_BIND } = require('../sys/libc') as typeof import('../sys/libc');
   const file = netnsPath(id, root);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, '', { mode: 0o444 });
+  const { O_CREAT, O_TRUNC, O_WRONLY, writeText } = require('../sys/libc') as typeof import('../sys/libc');
+  writeText(file, '', O_WRONLY | O_CREAT | O_TRUNC, 0o444);
   trace('netns', `mount --bind /proc/${pid}/ns/net ${file} (keeps the namespace for network teardown)`);
   try {
     mount(`/proc/${pid}/ns/net`, file, null, MS_BIND);
@@ -30,8 +31,9 @@ export function pinNetns(pid: number, id: string, root = stateRoot()): string {
 
 /** Is the file a pinned namespace (nsfs has its own device), not just the empty placeholder? */
 export function isPinned(file: string): boolean {
+  const { onOtherDevice } = require('../sys/libc') as typeof import('../sys/libc');
   try {
-    return fs.statSync(file).dev !== fs.statSync(path.dirname(file)).dev;
+    return onOtherDevice(file);
   } catch {
     return false;
   }

@@ -14,6 +14,7 @@ import { compareText } from '../format';
 import { childPath, tempPath } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
+import { readText } from '../sys/libc';
 
 export interface IpamConfig { Subnet: string; Gateway: string }
 
@@ -113,7 +114,8 @@ export function listNetworks(root = stateRoot()): NetworkRecord[] {
 
 function readNetwork(name: string, root: string): NetworkRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(recordFile(name, root), 'utf8')) as NetworkRecord;
+    const text = readText(recordFile(name, root));
+    return text === undefined ? undefined : JSON.parse(text) as NetworkRecord;
   } catch {
     return undefined;
   }

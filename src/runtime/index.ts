@@ -7,9 +7,9 @@
 //
 // Node never calls clone, setns, mount or pivot_root itself: it runs several threads, and those
 // calls need a single-threaded process (docs/runtime.md).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, errnoError, errnoName, strerror, wrap, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND } from '../errors';
+import { readText } from '../sys/libc';
 import { trace } from '../trace';
 import { createCgroup, type Cgroup, type LinuxResources as CgroupResources } from './cgroups';
 import { spawnHelper, type Helper } from './helper';
@@ -59,7 +59,9 @@ export interface ExitStatus {
 export function readSpec(bundle: string): RuntimeSpec {
   const file = path.join(bundle, 'config.json');
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RuntimeSpec;
+    const text = readText(file);
+    if (text === undefined) throw errnoError('open', 2, file);
+    return JSON.parse(text) as RuntimeSpec;
   } catch (err) {
     throw wrap(err, `read runtime spec ${file}`);
   }

@@ -49,12 +49,14 @@ interface Sys {
   runSync(file: string, argv: string[], env: string[], input: Buffer | null, timeoutMs: number): Ran | number;
   /** 0 when the kernel acked the netlink message, or -errno (the kernel's, or the socket's) */
   rtnetlink(request: Buffer): number;
-  /** the content as UTF-8, or -errno (-EFBIG past `max` bytes) */
-  readFile(path: string, max: number): string | number;
+  /** the content as UTF-8, or -errno (-EFBIG past `max` bytes, -EINVAL if not a regular file) */
+  readFile(path: string, max: number, flags: number): string | number;
   /** 0 or -errno */
   writeFile(path: string, text: string, flags: number, mode: number): number;
   /** a pid in that namespace, 0 when none, or -errno */
   findNamespaceUser(kind: string, identity: string): number;
+  /** 1 when on another device than its parent directory, 0 when not, or -errno */
+  otherDevice(path: string): number;
 }
 
 let sys: Sys | undefined;
@@ -252,18 +254,29 @@ export function rtnetlink(request: Buffer, what: string): void {
 // open(2) flags (asm-generic/fcntl.h).
 export const O_WRONLY = 0o1;
 export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;
 export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_NOFOLLOW = 0o400000;
 
 /**
- * A small file's content, read whole with plain system calls (native/sys.c says why not
+ * A small regular file's content, read whole with plain system calls (native/sys.c says why not
  * readFileSync: ~50 us less per file in a short command); undefined when it does not exist.
- * Files in /proc and /sys are read to their end. Throws past `max` bytes (EFBIG).
+ * Files in /proc and /sys are read to their end. Throws past `max` bytes (EFBIG), and for
+ * anything but a regular file (EINVAL: a fifo would block, a device never end). `flags` are more
+ * open(2) flags, such as O_NOFOLLOW.
  */
-export function readText(file: string, max = 1 << 20): string | undefined {
-  const r = load().readFile(file, max);
+export function readText(file: string, max = 64 << 20, flags = 0): string | undefined {
+  const r = load().readFile(file, max, flags);
   if (r === -ENOENT) return undefined;
   return check(r, 'read', file);
+}
+
+/** Is `file` on another device than its parent directory: the root of a mount of another
+ *  filesystem (an overlay root, a namespace pinned by a bind mount)? */
+export function onOtherDevice(file: string): boolean {
+  return check(load().otherDevice(file), 'stat', file) === 1;
 }
 
 /** Write `text` to `file`, opened with `flags` (O_WRONLY | O_TRUNC unless told: no O_CREAT, so a

@@ -1,13 +1,14 @@
-// The addon's small-file calls (native/sys.c; readText, writeText and findNamespaceUser in
+// The addon's small-file calls (native/sys.c; readText, writeText, onOtherDevice and findNamespaceUser in
 // src/sys/libc.ts), which the hot path of `run` uses instead of Node's fs: the same content, the
 // same errors (errno kept), and files of /proc, whose size says 0, read to their end.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TsdockerError } from '../../src/errors';
-import { O_CREAT, O_TRUNC, O_WRONLY, findNamespaceUser, readText, writeText } from '../../src/sys/libc';
+import { O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, findNamespaceUser, onOtherDevice, readText, writeText } from '../../src/sys/libc';
 
 function dir(t: { after(fn: () => void): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-sysfiles-'));
@@ -23,7 +24,20 @@ test('readText: as readFileSync gives it, /proc files too; undefined when missin
   assert.equal(readText('/proc/self/status')?.startsWith('Name:'), true);
   assert.equal(readText(path.join(d, 'missing')), undefined);
   assert.throws(() => readText(path.join(d, 'f'), 100), (err: TsdockerError) => err.code === 'EFBIG' && err.message.includes(d));
-  assert.throws(() => readText(d), (err: TsdockerError) => err.code === 'EISDIR');
+  assert.throws(() => readText(d), (err: TsdockerError) => err.code === 'EINVAL');
+  // A fifo opened without O_NONBLOCK would wait for a writer: with it, refused at once.
+  execFileSync('mkfifo', [path.join(d, 'fifo')]);
+  assert.throws(() => readText(path.join(d, 'fifo'), 100, O_NONBLOCK), (err: TsdockerError) => err.code === 'EINVAL');
+});
+
+test('onOtherDevice: the root of a mount told apart from a plain directory and a plain file', (t) => {
+  const d = dir(t);
+  fs.writeFileSync(path.join(d, 'file'), '');
+  assert.equal(onOtherDevice('/proc'), true);
+  assert.equal(onOtherDevice('/proc/'), true);
+  assert.equal(onOtherDevice(d), false);
+  assert.equal(onOtherDevice(path.join(d, 'file')), false);
+  assert.throws(() => onOtherDevice(path.join(d, 'missing')), (err: TsdockerError) => err.code === 'ENOENT');
 });
 
 test('writeText: no O_CREAT means ENOENT for a missing file; with it, the mode is used', (t) => {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, isNodeError } from '../../errors';
 import type { CgroupMode } from './types';
+import { readText } from '../../sys/libc';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** statfs f_type values from linux/magic.h. */
@@ -48,13 +49,8 @@ function fsType(dir: string): number | undefined {
  */
 export function checkHybrid(root: string, needed: string[]): void {
   const file = path.join(root, 'unified', 'cgroup.controllers');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if (isNodeError(err, 'ENOENT')) return;
-    throw new TsdockerError(`read ${file}: ${isNodeError(err) ? err.code : String(err)}`, { path: file, cause: err });
-  }
+  const text = readText(file); // a missing file (no v2 tree) gives undefined
+  if (text === undefined) return;
   const onV2 = text.split(/\s+/).filter((c) => needed.includes(c));
   if (onV2.length > 0) {
     throw new TsdockerError(`cgroups in hybrid mode with the ${onV2.join(', ')} controller${onV2.length > 1 ? 's' : ''} ` +
