@@ -1136,6 +1136,130 @@ static napi_value js_find_namespace_user(napi_env env, napi_callback_info info)
 	return result(env, found);
 }
 
+/* mkdir(path, mode), rmdir(path), unlink(path): the system calls, 0 or -errno. */
+static napi_value js_mkdir(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = result(env, a.s[0] ? mkdir(a.s[0], (mode_t)number(env, &a, 1)) : (errno = EINVAL, -1));
+	free_args(&a);
+	return v;
+}
+
+static napi_value js_rmdir(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = result(env, a.s[0] ? rmdir(a.s[0]) : (errno = EINVAL, -1));
+	free_args(&a);
+	return v;
+}
+
+static napi_value js_unlink(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	napi_value v = result(env, a.s[0] ? unlink(a.s[0]) : (errno = EINVAL, -1));
+	free_args(&a);
+	return v;
+}
+
+/* rm -rf, never through a mount point: a directory that is the root of a mount (statx(2)
+ * STATX_ATTR_MOUNT_ROOT) or on another device than its parent is not entered, and the removal
+ * stops with EBUSY (what is mounted there is not ours to delete). `failed` gets the path of the
+ * first failure. 0, or an errno. */
+static int remove_entry(int parent_fd, const char *name, const char *path, dev_t dev, char *failed, size_t size)
+{
+	if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	int err = errno;
+	if (err != EISDIR) /* unlink(2) of a directory: EISDIR on Linux */
+		goto fail;
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT)
+			return 0;
+		goto fail;
+	}
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0 ||
+	    ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) ||
+	    makedev(stx.stx_dev_major, stx.stx_dev_minor) != dev) {
+		close(fd);
+		err = EBUSY;
+		goto fail;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		err = errno;
+		close(fd);
+		goto fail;
+	}
+	err = 0;
+	struct dirent *e;
+	char child[PATH_MAX];
+	while (!err && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+		err = remove_entry(dirfd(d), e->d_name, child, dev, failed, size);
+	}
+	closedir(d);
+	if (err)
+		return err; /* `failed` names the entry below */
+	if (unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	err = errno;
+fail:
+	snprintf(failed, size, "%s", path);
+	return err;
+}
+
+/* removeTree(path): rm -rf of `path` (a file, or a directory and all below it), which must not
+ * be a mount point or hold one; 0, or [-errno, the path that failed]. fs.rmSync lists each
+ * directory only after rmdir(2) refused it, an exception each time; src/fsutil.ts removeAll. */
+static napi_value js_remove_tree(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	char failed[PATH_MAX] = "";
+	int err = 0;
+	struct stat up;
+	if (!a.s[0]) {
+		err = EINVAL;
+	} else {
+		/* The device the tree must stay on: its parent directory's. */
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof parent, "%s", a.s[0]);
+		char *slash = strrchr(parent, '/');
+		if (slash == parent)
+			parent[1] = '\0';
+		else if (slash)
+			*slash = '\0';
+		else
+			snprintf(parent, sizeof parent, ".");
+		if (stat(parent, &up) < 0)
+			err = errno == ENOENT ? 0 : errno;
+		else
+			err = remove_entry(AT_FDCWD, a.s[0], a.s[0], up.st_dev, failed, sizeof failed);
+	}
+	free_args(&a);
+	if (!err)
+		return result(env, 0);
+	napi_value out, code, where;
+	napi_create_array_with_length(env, 2, &out);
+	napi_create_int32(env, -err, &code);
+	napi_create_string_utf8(env, failed, NAPI_AUTO_LENGTH, &where);
+	napi_set_element(env, out, 0, code);
+	napi_set_element(env, out, 1, where);
+	return out;
+}
+
 /* isatty(fd): isatty(3), 1 or 0. node:tty's isatty would load node:net with it (src/cli/main.ts). */
 static napi_value js_isatty(napi_env env, napi_callback_info info)
 {
@@ -1259,6 +1383,8 @@ NAPI_MODULE_INIT()
 		{ "rtnetlink", js_rtnetlink },   { "mapFile", js_map_file },
 		{ "readFile", js_read_file },   { "writeFile", js_write_file },
 		{ "findNamespaceUser", js_find_namespace_user }, { "otherDevice", js_other_device },
+		{ "mkdir", js_mkdir },         { "rmdir", js_rmdir },
+		{ "unlink", js_unlink },       { "removeTree", js_remove_tree },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

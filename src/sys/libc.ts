@@ -57,12 +57,18 @@ interface Sys {
   findNamespaceUser(kind: string, identity: string): number;
   /** 1 when on another device than its parent directory, 0 when not, or -errno */
   otherDevice(path: string): number;
+  mkdir(path: string, mode: number): number;
+  rmdir(path: string): number;
+  unlink(path: string): number;
+  /** 0, or the first failure: [-errno, path] */
+  removeTree(path: string): 0 | [number, string];
 }
 
 let sys: Sys | undefined;
 
 // errno values the wrappers treat as answers rather than failures (asm-generic/errno.h).
 const ENOENT = 2;
+const EEXIST = 17;
 const ENODATA = 61;
 
 /** native/tsdocker-sys.node in the checkout or installed package. */
@@ -283,6 +289,32 @@ export function onOtherDevice(file: string): boolean {
  *  missing file is ENOENT) and, when it creates the file, `mode`. The errno is kept on the error. */
 export function writeText(file: string, text: string, flags = O_WRONLY | O_TRUNC, mode = 0o666): void {
   check(load().writeFile(file, text, flags, mode), 'write', file);
+}
+
+/** mkdir(2); false when it exists already. Other failures throw, with the errno kept. */
+export function makeDirectory(dir: string, mode: number): boolean {
+  const r = load().mkdir(dir, mode);
+  if (r === -EEXIST) return false;
+  check(r, 'mkdir', dir);
+  return true;
+}
+
+/** rmdir(2); a missing directory is no failure. */
+export function removeDirectory(dir: string): void {
+  const r = load().rmdir(dir);
+  if (r !== -ENOENT) check(r, 'rmdir', dir);
+}
+
+/** unlink(2); a missing file is no failure. */
+export function removeFileEntry(file: string): void {
+  const r = load().unlink(file);
+  if (r !== -ENOENT) check(r, 'unlink', file);
+}
+
+/** `rm -rf path`, never through a mount point below it (EBUSY); a missing path is no failure. */
+export function removeTreeAt(file: string): void {
+  const r = load().removeTree(file);
+  if (r !== 0) throw errnoError('remove', -r[0], r[1]);
 }
 
 /** A process in the namespace whose link reads `identity` ("net:[4026532281]"), from a scan of

@@ -3,12 +3,14 @@
 // same errors (errno kept), and files of /proc, whose size says 0, read to their end.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TsdockerError } from '../../src/errors';
-import { O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, findNamespaceUser, onOtherDevice, readText, writeText } from '../../src/sys/libc';
+import {
+  O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, findNamespaceUser, makeDirectory, onOtherDevice, readText, removeDirectory, removeTreeAt, writeText,
+} from '../../src/sys/libc';
 
 function dir(t: { after(fn: () => void): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-sysfiles-'));
@@ -55,3 +57,45 @@ test('findNamespaceUser: this process is in its own network namespace; no proces
   assert.ok(findNamespaceUser('net', identity) > 0);
   assert.equal(findNamespaceUser('net', 'net:[1]'), 0);
 });
+
+test('makeDirectory and removeDirectory: false for one that exists, nothing for one that is gone', (t) => {
+  const d = path.join(dir(t), 'sub');
+  assert.equal(makeDirectory(d, 0o700), true);
+  assert.equal(makeDirectory(d, 0o700), false);
+  assert.equal(fs.statSync(d).mode & 0o777, 0o700 & ~process.umask());
+  assert.throws(() => makeDirectory(path.join(d, 'a', 'b'), 0o755), (err: TsdockerError) => err.code === 'ENOENT');
+  removeDirectory(d);
+  removeDirectory(d);
+  assert.equal(fs.existsSync(d), false);
+});
+
+test('removeTreeAt: a whole tree, links removed and not followed, a missing path fine', (t) => {
+  const d = dir(t);
+  fs.mkdirSync(path.join(d, 'tree/upper/etc/deep'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'tree/upper/etc/deep/file'), 'x');
+  fs.mkdirSync(path.join(d, 'tree/locked'), { mode: 0o000 });
+  fs.writeFileSync(path.join(d, 'outside'), 'keep');
+  fs.symlinkSync(path.join(d, 'outside'), path.join(d, 'tree/upper/link'));
+  fs.symlinkSync(d, path.join(d, 'tree/dirlink'));
+  removeTreeAt(path.join(d, 'tree'));
+  removeTreeAt(path.join(d, 'tree'));
+  assert.deepEqual(fs.readdirSync(d), ['outside']);
+});
+
+test('removeTreeAt never enters a mount point: EBUSY naming it, and what is mounted there stays',
+  { skip: process.getuid?.() !== 0 && 'needs root (mount)' }, (t) => {
+    const d = dir(t);
+    const mnt = path.join(d, 'tree', 'rootfs');
+    fs.mkdirSync(mnt, { recursive: true });
+    fs.mkdirSync(path.join(d, 'src'));
+    fs.writeFileSync(path.join(d, 'src', 'precious'), 'keep');
+    // A bind mount: the same filesystem, so only the mount's root tells it apart.
+    assert.equal(spawnSync('mount', ['--bind', path.join(d, 'src'), mnt]).status, 0);
+    try {
+      assert.throws(() => removeTreeAt(path.join(d, 'tree')), (err: TsdockerError) => err.code === 'EBUSY' && err.message.includes(mnt));
+      assert.equal(fs.readFileSync(path.join(mnt, 'precious'), 'utf8'), 'keep');
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+    assert.equal(fs.readFileSync(path.join(d, 'src', 'precious'), 'utf8'), 'keep');
+  });

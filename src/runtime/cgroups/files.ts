@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { TsdockerError, isNodeError, strerror } from '../../errors';
 import { childPath } from '../../fsutil';
-import { O_TRUNC, O_WRONLY, readText, writeText } from '../../sys/libc';
+import { O_TRUNC, O_WRONLY, makeDirectory, readText, removeDirectory, writeText } from '../../sys/libc';
 import { trace } from '../../trace';
 
 /** Write `value` to `<dir>/<file>`, as `echo value > file` would. */
@@ -147,12 +147,10 @@ export function sleepSync(ms: number): void {
 export function makeDir(dir: string): boolean {
   trace('cgroup', `mkdir ${dir}`);
   try {
-    fs.mkdirSync(dir, { mode: 0o755 });
-    return true;
+    return makeDirectory(dir, 0o755);
   } catch (err) {
-    if (isNodeError(err, 'EEXIST')) return false;
-    throw new TsdockerError(`create cgroup ${dir}: ${isNodeError(err) ? err.code : String(err)}`,
-      { code: isNodeError(err) ? err.code : undefined, path: dir, cause: err });
+    const code = err instanceof TsdockerError ? err.code : undefined;
+    throw new TsdockerError(`create cgroup ${dir}: ${code ?? String(err)}`, { code, path: dir, cause: err });
   }
 }
 
@@ -173,11 +171,10 @@ export function removeCgroupDir(dir: string): void {
   let listed = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      fs.rmdirSync(dir);
+      removeDirectory(dir); // a missing one is no failure
       return;
     } catch (err) {
-      if (isNodeError(err, 'ENOENT')) return;
-      if (!isNodeError(err, 'EBUSY')) throw wrapRemove(dir, err);
+      if (!(err instanceof TsdockerError) || err.code !== 'EBUSY') throw wrapRemove(dir, err);
       if (!listed) {
         listed = true;
         if (removeChildCgroups(dir)) continue;
@@ -202,7 +199,7 @@ function removeChildCgroups(dir: string): boolean {
 }
 
 function wrapRemove(dir: string, err: unknown): TsdockerError {
-  const code = isNodeError(err) ? err.code : undefined;
+  const code = isNodeError(err) || err instanceof TsdockerError ? err.code : undefined;
   let detail = code ?? String(err);
   if (code === 'EBUSY') {
     const pids = readProcsQuietly(dir);
