@@ -75,7 +75,11 @@ function lowerDirs(rec: ContainerRecord, root: string): string {
     const { ImageStore } = require('../image/store') as typeof import('../image/store');
     const store = new ImageStore(root);
     const img = store.getImage(rec.Image);
-    return img ? store.layerDiffDirs(img).join(':') : '';
+    if (!img) return '';
+    // The image's init layer first, when it has one (src/image/init-layer.ts), as Docker shows its "-init".
+    const { initLayerDir } = require('../image/init-layer') as typeof import('../image/init-layer');
+    const init = initLayerDir(store, img);
+    return [...(init && fs.existsSync(init) ? [init] : []), ...store.layerDiffDirs(img)].join(':');
   } catch {
     return '';
   }

@@ -28,8 +28,9 @@ export function mountRootfs(dir: string, store: ImageStore, image: ImageRecord, 
   const p = rootfsPaths(dir);
   // Loaded here so that `ps` and `inspect` do not load the FFI module behind the overlay code.
   const { mountOverlay } = require('../image/overlay') as typeof import('../image/overlay');
+  const { initLayer } = require('../image/init-layer') as typeof import('../image/init-layer');
   try {
-    mountOverlay({ store, image, upper: p.upper, work: p.work, target: p.rootfs, volatile });
+    mountOverlay({ store, image, upper: p.upper, work: p.work, target: p.rootfs, volatile, init: initLayer(store, image) });
   } catch (err) {
     throw wrap(err, 'mount container rootfs');
   }

@@ -4,6 +4,9 @@
 //
 //   mount -t overlay overlay -o lowerdir=l/TOP:...:l/BASE,upperdir=U,workdir=W MERGED
 //
+// Above the image's layers, its init layer (init-layer.ts) when it has one: the mount points the
+// image lacks.
+//
 // The mount options must fit in one page (4096 bytes), so lower dirs are named by 26-character
 // short links relative to <root>/image (as Docker's overlay2 does), and the mount is made with
 // that as the current directory. That fits about 130 layers; more is a clear error.
@@ -25,6 +28,8 @@ export interface OverlayOptions {
   /** overlayfs's "volatile": no syncfs of the upper filesystem, at unmount or ever. For `--rm`
    *  containers, whose changes are thrown away anyway (podman does the same since 3.2). */
   volatile?: boolean;
+  /** the image's init layer (init-layer.ts), relative to the store's root: the top-most lower dir */
+  init?: string;
 }
 
 /** Overlay option values cannot contain ',' and need ':' escaped (overlayfs.rst, "lowerdir"). */
@@ -50,7 +55,7 @@ export function mountOverlay(o: OverlayOptions): void {
     // overlayfs needs at least one lower dir; an image with no layers (FROM scratch) gets an empty one.
     throw new TsdockerError('image has no layers');
   }
-  const lowers = o.store.layerShortLinks(o.image);
+  const lowers = [...(o.init ? [o.init] : []), ...o.store.layerShortLinks(o.image)];
   const data = overlayData(lowers, path.resolve(o.upper), path.resolve(o.work), o.volatile);
   if (data.length > PAGE_SIZE - 1) {
     throw new TsdockerError(`image has too many layers for one overlay mount (${lowers.length}; at most about 130)`);

@@ -197,6 +197,21 @@ process.on('exit', write);
     assert.equal(run([img, 'sh', '-c', 'cat /wh/file2; ls /wh/n 2>&1 | wc -l']).stdout, 'kept\n1\n');
   });
 
+  test("the image's init layer holds the mount points it lacks: a container's upper dir starts empty", () => {
+    const name = `init-${process.pid}`;
+    // busybox has /etc but no /etc/hostname, /etc/hosts or /etc/resolv.conf.
+    const r = tsdockerSync(e, ['run', '--name', name, e.image, 'sh', '-c', 'cat /etc/hostname; ls /etc']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^[0-9a-f]{12}\n(.*\n)*hostname\n(.*\n)*hosts\n(.*\n)*resolv\.conf\n/);
+    const id = tsdockerSync(e, ['inspect', '--format', '{{.Id}}', name]).stdout.trim();
+    assert.deepEqual(fs.readdirSync(path.join(e.root, 'containers', id, 'upper')), []);
+    // inspect shows it first among the lower dirs, as Docker shows its "-init" layer.
+    const lowers = tsdockerSync(e, ['inspect', '--format', '{{.GraphDriver.Data.LowerDir}}', name]).stdout.trim().split(':');
+    assert.match(lowers[0], /\/image\/layers\/[0-9a-f]{64}\/init$/);
+    assert.deepEqual(fs.readdirSync(path.join(lowers[0], 'etc')).sort(), ['hostname', 'hosts', 'resolv.conf']);
+    assert.equal(tsdockerSync(e, ['rm', name]).status, 0);
+  });
+
   test('the root of an --rm container is a volatile overlay (no syncfs at unmount); a kept one is not', () => {
     const isVolatile = (flags: string[]) => {
       const r = tsdockerSync(e, ['run', ...flags, e.image, 'sh', '-c', 'grep "^overlay / " /proc/mounts']);
