@@ -1260,6 +1260,29 @@ static napi_value js_remove_tree(napi_env env, napi_callback_info info)
 	return out;
 }
 
+/* getrandom(buffer): fill the Buffer from the kernel's generator (getrandom(2), which blocks only
+ * until the generator is first seeded at boot); its length, or -errno. One call instead of an open,
+ * a read and a close of /dev/urandom (src/random.ts). */
+static napi_value js_getrandom(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value arg;
+	void *data = NULL;
+	size_t size = 0;
+	if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || napi_get_buffer_info(env, arg, &data, &size) != napi_ok) {
+		napi_throw_type_error(env, NULL, "expected a Buffer");
+		return NULL;
+	}
+	for (size_t got = 0; got < size;) {
+		ssize_t n = syscall(SYS_getrandom, (char *)data + got, size - got, 0);
+		if (n < 0 && errno != EINTR)
+			return result(env, -1);
+		if (n > 0)
+			got += n;
+	}
+	return result(env, (long)size);
+}
+
 /* isatty(fd): isatty(3), 1 or 0. node:tty's isatty would load node:net with it (src/cli/main.ts). */
 static napi_value js_isatty(napi_env env, napi_callback_info info)
 {
@@ -1385,6 +1408,7 @@ NAPI_MODULE_INIT()
 		{ "findNamespaceUser", js_find_namespace_user }, { "otherDevice", js_other_device },
 		{ "mkdir", js_mkdir },         { "rmdir", js_rmdir },
 		{ "unlink", js_unlink },       { "removeTree", js_remove_tree },
+		{ "getrandom", js_getrandom },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		napi_value f;

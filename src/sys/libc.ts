@@ -62,6 +62,8 @@ interface Sys {
   unlink(path: string): number;
   /** 0, or the first failure: [-errno, path] */
   removeTree(path: string): 0 | [number, string];
+  /** the Buffer's length once filled, or -errno */
+  getrandom(buffer: Buffer): number;
 }
 
 let sys: Sys | undefined;
@@ -315,6 +317,12 @@ export function removeFileEntry(file: string): void {
 export function removeTreeAt(file: string): void {
   const r = load().removeTree(file);
   if (r !== 0) throw errnoError('remove', -r[0], r[1]);
+}
+
+/** Fill `buf` with random bytes from the kernel (getrandom(2)). */
+export function fillRandom(buf: Buffer): Buffer {
+  check(load().getrandom(buf), 'getrandom', 'random bytes');
+  return buf;
 }
 
 /** A process in the namespace whose link reads `identity` ("net:[4026532281]"), from a scan of
