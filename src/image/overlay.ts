@@ -55,8 +55,15 @@ export function mountOverlay(o: OverlayOptions): void {
     // overlayfs needs at least one lower dir; an image with no layers (FROM scratch) gets an empty one.
     throw new TsdockerError('image has no layers');
   }
-  const lowers = [...(o.init ? [o.init] : []), ...o.store.layerShortLinks(o.image)];
-  const data = overlayData(lowers, path.resolve(o.upper), path.resolve(o.work), o.volatile);
+  let lowers = [...(o.init ? [o.init] : []), ...o.store.layerShortLinks(o.image)];
+  let data = overlayData(lowers, path.resolve(o.upper), path.resolve(o.work), o.volatile);
+  if (data.length > PAGE_SIZE - 1 && o.init) {
+    // No room for the init layer beside this many layers: the runtime makes the mount points in
+    // the upper dir instead, as it does for an image without one.
+    trace('mount', `overlay: ${lowers.length} lower dirs do not fit in one page; without the init layer`);
+    lowers = lowers.slice(1);
+    data = overlayData(lowers, path.resolve(o.upper), path.resolve(o.work), o.volatile);
+  }
   if (data.length > PAGE_SIZE - 1) {
     throw new TsdockerError(`image has too many layers for one overlay mount (${lowers.length}; at most about 130)`);
   }
