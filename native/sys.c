@@ -1052,9 +1052,11 @@ static napi_value js_read_file(napi_env env, napi_callback_info info)
 	return v;
 }
 
-/* writeFile(path, text, flags, mode): open(2) with `flags` (and O_CLOEXEC), write the whole of
- * `text` as UTF-8, close; 0 or -errno. Without O_CREAT in `flags` a missing file is ENOENT, as
- * cgroupfs needs (writeCgroupFile). */
+/* writeFile(path, text, flags, mode, resize): open(2) with `flags` (and O_CLOEXEC), write the
+ * whole of `text` as UTF-8, close; 0 or -errno. Without O_CREAT in `flags` a missing file is
+ * ENOENT, as cgroupfs needs (writeCgroupFile). With `resize`, the file is cut to the text's length
+ * after the write (ftruncate(2)): a file rewritten in place without O_TRUNC, which on ext4 makes
+ * the close start writing the file out (auto_da_alloc, ext4(5)). */
 static napi_value js_write_file(napi_env env, napi_callback_info info)
 {
 	struct args a;
@@ -1070,6 +1072,11 @@ static napi_value js_write_file(napi_env env, napi_callback_info info)
 		else if (n > 0)
 			off += n;
 	}
+	bool resize = false;
+	if (a.n >= 5)
+		napi_get_value_bool(env, a.v[4], &resize);
+	if (!err && resize && ftruncate(fd, (off_t)strlen(text)) < 0)
+		err = errno;
 	if (fd >= 0 && close(fd) < 0 && !err)
 		err = errno;
 	free_args(&a);

@@ -8,7 +8,7 @@ import { hostsPath, settingsOf, type NetworkSettings } from './attach';
 import type { NetworkInterface } from '../runtime';
 import { connectEndpoint, containerEndpoints, disconnectEndpoint, interfaceOf, type Endpoint } from './endpoint';
 import { refreshHosts } from './hosts';
-import { O_CREAT, O_TRUNC, O_WRONLY, writeText } from '../sys/libc';
+import { rewriteText } from '../sys/libc';
 import { getNetwork, isUserDefined, runDir } from './networks';
 import { allocatePorts, portMap, releasePorts } from './ports';
 
@@ -38,9 +38,9 @@ export function connectNetworks(rec: ContainerRecord, settings: NetworkSettings,
   settings.Ports = portMap(ports, Object.keys(rec.Config.ExposedPorts ?? {}));
 
   const primary = endpoints[0];
-  writeText(hostsPath(rec.Id, root), hostsFile(rec.Config.Hostname, rec.HostConfig.NetworkMode, undefined, {
+  rewriteText(hostsPath(rec.Id, root), hostsFile(rec.Config.Hostname, rec.HostConfig.NetworkMode, undefined, {
     extraHosts: extraHosts(rec, primary?.Gateway ?? ''), address: primary?.IPv4Address.split('/')[0],
-  }), O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+  }));
   // Only user networks give names (hosts.ts): on the default bridge alone, no list changes.
   if (named) refreshHosts((id) => hostsPath(id, root), [], root);
   return endpoints.map(interfaceOf);

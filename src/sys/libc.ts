@@ -52,7 +52,7 @@ interface Sys {
   /** the content as UTF-8, or -errno (-EFBIG past `max` bytes, -EINVAL if not a regular file) */
   readFile(path: string, max: number, flags: number): string | number;
   /** 0 or -errno */
-  writeFile(path: string, text: string, flags: number, mode: number): number;
+  writeFile(path: string, text: string, flags: number, mode: number, resize: boolean): number;
   /** a pid in that namespace, 0 when none, or -errno */
   findNamespaceUser(kind: string, identity: string): number;
   /** 1 when on another device than its parent directory, 0 when not, or -errno */
@@ -290,7 +290,15 @@ export function onOtherDevice(file: string): boolean {
 /** Write `text` to `file`, opened with `flags` (O_WRONLY | O_TRUNC unless told: no O_CREAT, so a
  *  missing file is ENOENT) and, when it creates the file, `mode`. The errno is kept on the error. */
 export function writeText(file: string, text: string, flags = O_WRONLY | O_TRUNC, mode = 0o666): void {
-  check(load().writeFile(file, text, flags, mode), 'write', file);
+  check(load().writeFile(file, text, flags, mode, false), 'write', file);
+}
+
+/** Replace the content of `file` (made if missing, with `mode`) in place: written over from the
+ *  start, then cut to the new length. The same inode, as O_TRUNC keeps it (a bind mount of the
+ *  file shows the new text), but ext4 does not start writing the file out at close, as it does
+ *  after a truncation to zero (auto_da_alloc, ext4(5)). */
+export function rewriteText(file: string, text: string, mode = 0o644): void {
+  check(load().writeFile(file, text, O_WRONLY | O_CREAT, mode, true), 'write', file);
 }
 
 /** mkdir(2); false when it exists already. Other failures throw, with the errno kept. */

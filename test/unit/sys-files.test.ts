@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TsdockerError } from '../../src/errors';
 import {
-  O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, findNamespaceUser, makeDirectory, onOtherDevice, readText, removeDirectory, removeTreeAt, writeText,
+  O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, findNamespaceUser, makeDirectory, onOtherDevice, readText, removeDirectory, removeTreeAt,
+  rewriteText, writeText,
 } from '../../src/sys/libc';
 
 function dir(t: { after(fn: () => void): void }): string {
@@ -50,6 +51,17 @@ test('writeText: no O_CREAT means ENOENT for a missing file; with it, the mode i
   writeText(f, 'second');
   assert.equal(fs.readFileSync(f, 'utf8'), 'second');
   assert.equal(fs.statSync(f).mode & 0o777, 0o640 & ~process.umask());
+});
+
+test('rewriteText: the same inode (a bind mount of it sees the new text), longer or shorter', (t) => {
+  const f = path.join(dir(t), 'hosts');
+  rewriteText(f, '127.0.0.1\tlocalhost\n');
+  const ino = fs.statSync(f).ino;
+  rewriteText(f, '127.0.0.1\tlocalhost\n172.17.0.2\tabc\n');
+  assert.equal(fs.readFileSync(f, 'utf8'), '127.0.0.1\tlocalhost\n172.17.0.2\tabc\n');
+  rewriteText(f, 'short\n');
+  assert.equal(fs.readFileSync(f, 'utf8'), 'short\n');
+  assert.equal(fs.statSync(f).ino, ino);
 });
 
 test('findNamespaceUser: this process is in its own network namespace; no process in a made-up one', () => {
