@@ -80,8 +80,8 @@ export function removeTree(dir: string, root = stateRoot()): void {
  * `rm -rf` of a tree that holds no mount points (one just renamed into tmp/), in the addon: one
  * listing per directory and no exception per entry. Node 20's fs.rmSync tried rmdir(2) on each
  * directory first and listed it only after ENOTEMPTY (about 5 ms for a container's directory
- * here), and from JavaScript each unlink cost ~30 us more than the system call. The addon does
- * not enter a mount point that should not be there (EBUSY) rather than delete what is mounted.
+ * here), and from JavaScript each unlink cost ~30 us more than the system call. A mount point
+ * that should not be there is not entered (EBUSY) rather than what is mounted on it deleted.
  */
 function removeAll(dir: string): void {
   removeTreeAt(dir);

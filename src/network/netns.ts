@@ -14,10 +14,9 @@ export function netnsPath(id: string, root = stateRoot()): string {
 }
 
 export function pinNetns(pid: number, id: string, root = stateRoot()): string {
-  const { mount, MS_BIND } = require('../sys/libc') as typeof import('../sys/libc');
+  const { mount, MS_BIND, O_CREAT, O_TRUNC, O_WRONLY, writeText } = require('../sys/libc') as typeof import('../sys/libc');
   const file = netnsPath(id, root);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const { O_CREAT, O_TRUNC, O_WRONLY, writeText } = require('../sys/libc') as typeof import('../sys/libc');
   writeText(file, '', O_WRONLY | O_CREAT | O_TRUNC, 0o444);
   trace('netns', `mount --bind /proc/${pid}/ns/net ${file} (keeps the namespace for network teardown)`);
   try {

@@ -9,9 +9,10 @@
 // nodes, extended attributes that must not follow symlinks, mount(2)/umount2(2), bpf(2) for the
 // device filter of a cgroup v2, starting a program without node:child_process (posix_spawn(3),
 // waitpid(2), reading a pipe on the event loop, and running a short program to its end),
-// isatty(3) without node:tty, and netlink sockets (one rtnetlink(7) request). Small files read and
-// written whole (readText, writeText) are here too, though Node's fs has them: in a command as
-// short as `run`, each readFileSync or open-write-close cost 20 to 60 us, the addon's ~7. The addon
+// isatty(3) without node:tty, and netlink sockets (one rtnetlink(7) request). What `run` does to
+// its small files is here too, though Node's fs has it (readText, writeText, rewriteText,
+// makeDirectory, removeDirectory, removeFileEntry, removeTreeAt, fillRandom): in a command as short
+// as `run`, each Node fs call cost 20 to 60 us of Node's own cold JavaScript, the addon's a few. The addon
 // replaced the koffi FFI, whose loading took about 12 ms of every `tsdocker run`; the addon loads
 // in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
@@ -264,7 +265,6 @@ export const O_WRONLY = 0o1;
 export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;
-export const O_APPEND = 0o2000;
 export const O_NONBLOCK = 0o4000;
 export const O_NOFOLLOW = 0o400000;
 
