@@ -4,7 +4,7 @@ import { humanSize } from '../format';
 import { systemPrune } from '../system/prune';
 
 export const command = 'prune';
-export const describe = 'Remove stopped containers, dangling images and (with --volumes) unused anonymous volumes';
+export const describe = 'Remove stopped containers, dangling images, (with --volumes) unused anonymous volumes, and empty tsdocker cgroups';
 
 export function builder(y: Argv): Argv {
   return y

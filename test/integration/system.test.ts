@@ -88,5 +88,10 @@ describe('info and system', { skip }, () => {
     assert.equal(ts(['volume', 'rm', 'named']).status, 0);
     const empty = ts(['system', 'prune', '-f']);
     assert.equal(empty.stdout, 'Total reclaimed space: 0B\n');
+    // The tsdocker/ cgroups outlive the last container (docs/cgroups.md); prune takes the empty ones.
+    const parents = ['', ...fs.readdirSync('/sys/fs/cgroup')].map((c) => path.join('/sys/fs/cgroup', c, 'tsdocker'))
+      .filter((p) => fs.existsSync(p));
+    const emptyParents = parents.filter((p) => !fs.readdirSync(p, { withFileTypes: true }).some((d) => d.isDirectory()));
+    assert.deepEqual(emptyParents, [], 'no empty tsdocker/ cgroup is left after prune');
   });
 });

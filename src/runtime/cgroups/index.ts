@@ -9,7 +9,11 @@
 // container joins the v2 tree too, without limits there).
 // Device rules are devices.allow/deny lines on v1 and an eBPF program on v2 (devicefilter.ts).
 // The cgroup root is a parameter, so the logic runs in unit tests on a fake tree in a temp dir.
+import * as fs from 'node:fs';
 import { TsdockerError } from '../../errors';
+import { childPath } from '../../fsutil';
+import { removeDirectory } from '../../sys/libc';
+import { trace } from '../../trace';
 import { CGROUP_ROOT, checkHybrid, detectMode } from './detect';
 import { createV1, loadV1, requiredV1Controllers } from './v1';
 import { createV2, loadV2 } from './v2';
@@ -40,6 +44,40 @@ export function loadCgroup(name: string, opts: CgroupOptions = {}): Cgroup | und
   const root = opts.root ?? CGROUP_ROOT;
   const mode = opts.mode ?? detectMode(root);
   return mode === 'unified' ? loadV2(root, name, opts.attachDeviceFilter) : loadV1(root, name, mode === 'hybrid');
+}
+
+/**
+ * Remove the `tsdocker/` parents that hold no container cgroup (`system prune`). They outlive
+ * their last container on purpose (v1.ts, makeCgroupDir: making them per container cost ~3.5 ms
+ * a run); this is how a host that no longer runs containers is left with none. A parent that
+ * still holds one, or is made again meanwhile by a starting container, refuses rmdir(2) and stays.
+ * Returns the directories removed.
+ */
+export function removeEmptyParents(opts: { root?: string } = {}): string[] {
+  const root = opts.root ?? CGROUP_ROOT;
+  const hierarchies = detectMode(root) === 'unified' ? [root] : subdirectories(root).map((c) => childPath(root, c));
+  const removed: string[] = [];
+  for (const hierarchy of hierarchies) {
+    const parent = childPath(hierarchy, 'tsdocker');
+    if (!fs.existsSync(parent) || subdirectories(parent).length > 0) continue;
+    try {
+      removeDirectory(parent);
+      trace('cgroup', `rmdir ${parent} (no container cgroup in it)`);
+      removed.push(parent);
+    } catch {
+      // a container cgroup was made in it meanwhile
+    }
+  }
+  return removed;
+}
+
+/** The directories in `dir` (the symbolic links to comounted hierarchies left out); none if it is missing. */
+function subdirectories(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }
 
 /** One path component: the container id, never a path that could climb out of tsdocker/. */
