@@ -1084,6 +1084,24 @@ static napi_value js_write_file(napi_env env, napi_callback_info info)
 	return result(env, err ? -1 : 0);
 }
 
+/* The directory `path` is in, as path.dirname gives it: the name with its last component (and
+ * any trailing slashes) cut, "." for a bare name. Not "path/..": the path may be a file (a pinned
+ * namespace), and ".." would follow a symbolic link. */
+static void parent_dir(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s", path);
+	size_t n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	char *slash = strrchr(out, '/');
+	if (slash == out)
+		out[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(out, size, ".");
+}
+
 /* otherDevice(path): 1 when `path` is on another device than its parent directory (the root of
  * a mount of another filesystem: an overlay, a namespace pinned by a bind mount), 0 when not, or
  * -errno. Two stat(2) calls; Node's statSync makes a Stats object with four Dates for each. */
@@ -1092,20 +1110,8 @@ static napi_value js_other_device(napi_env env, napi_callback_info info)
 	struct args a;
 	if (get_args(env, info, &a, 1) < 0)
 		return NULL;
-	/* The parent as path.dirname gives it (the name with its last component cut), not "path/..":
-	 * a pinned namespace is a file. */
 	char parent[PATH_MAX];
-	snprintf(parent, sizeof parent, "%s", a.s[0] ? a.s[0] : "");
-	size_t n = strlen(parent);
-	while (n > 1 && parent[n - 1] == '/')
-		parent[--n] = '\0';
-	char *slash = strrchr(parent, '/');
-	if (slash == parent)
-		parent[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		snprintf(parent, sizeof parent, ".");
+	parent_dir(a.s[0] ? a.s[0] : "", parent, sizeof parent);
 	struct stat st, up;
 	long r = !a.s[0] ? (errno = EINVAL, -1) : stat(a.s[0], &st) < 0 || stat(parent, &up) < 0 ? -1 : st.st_dev != up.st_dev;
 	free_args(&a);
@@ -1242,14 +1248,7 @@ static napi_value js_remove_tree(napi_env env, napi_callback_info info)
 	} else {
 		/* The device the tree must stay on: its parent directory's. */
 		char parent[PATH_MAX];
-		snprintf(parent, sizeof parent, "%s", a.s[0]);
-		char *slash = strrchr(parent, '/');
-		if (slash == parent)
-			parent[1] = '\0';
-		else if (slash)
-			*slash = '\0';
-		else
-			snprintf(parent, sizeof parent, ".");
+		parent_dir(a.s[0], parent, sizeof parent);
 		if (stat(parent, &up) < 0)
 			err = errno == ENOENT ? 0 : errno;
 		else
