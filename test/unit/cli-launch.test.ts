@@ -103,3 +103,16 @@ test('without the addon (not built yet, or an older one), the bundle and its cac
     fs.rmSync(copy, { recursive: true, force: true });
   }
 });
+
+test('bin/tsdocker, written by npm install, is bin/tsdocker.js with the full path of node on its first line', { skip: !fs.existsSync(BIN) && 'not built' }, () => {
+  const [line, ...rest] = fs.readFileSync(BIN, 'utf8').split('\n');
+  const source = fs.readFileSync(path.join(TOP, 'bin', 'tsdocker.js'), 'utf8').split('\n');
+  assert.equal(source[0], '#!/usr/bin/env node');
+  assert.deepEqual(rest, source.slice(1));
+  assert.equal(line, `#!${process.execPath}`, 'no /usr/bin/env (scripts/launcher.js)');
+  assert.ok(fs.statSync(BIN).mode & 0o111, 'executable');
+  // Run as typed, through its interpreter line, and as bin/tsdocker.js through env.
+  const env = { ...process.env, TSDOCKER_ROOT: ROOT };
+  assert.equal(spawnSync(BIN, ['--version'], { encoding: 'utf8', env }).stdout, `${VERSION}\n`);
+  assert.equal(spawnSync(path.join(TOP, 'bin', 'tsdocker.js'), ['--version'], { encoding: 'utf8', env }).stdout, `${VERSION}\n`);
+});
