@@ -31,14 +31,21 @@
 //   ifinfomsg        ifi_flags = ifi_change = IFF_UP          the host end is up at once
 //   IFLA_IFNAME      "vethab12cd3\0"
 //   IFLA_MASTER      u32: the bridge's ifindex                 plugged into the bridge
+//   IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES   u32: 1 each (below)
 //   IFLA_LINKINFO
 //     IFLA_INFO_KIND   "veth\0"
 //     IFLA_INFO_DATA   what only a veth has:
 //       VETH_INFO_PEER   the other end: its own ifinfomsg (all zero), then its attributes:
 //         IFLA_IFNAME      "eth0\0"
 //         IFLA_ADDRESS     02 42 ac 11 00 02                   its MAC address, 6 bytes
+//         IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES   u32: 1 each
 //         IFLA_NET_NS_FD   u32: an open descriptor of the container's network namespace file,
 //                          so the peer is born inside the container
+//
+// Why one queue each, as `ip link add ... numtxqueues 1 numrxqueues 1`: without them a veth gets a
+// queue per CPU, and the kernel then cuts each end down to one queue in use (drivers/net/veth.c,
+// veth_init_queues), which waits for an RCU grace period (synchronize_net) twice inside the
+// request. The pair ends up the same, a little sooner.
 //
 // Deleting is an RTM_DELLINK naming the device (IFLA_IFNAME); deleting one end of a pair deletes
 // both. The kernel answers a request that has NLM_F_ACK with one NLMSG_ERROR message: error 0
@@ -49,7 +56,8 @@
 //   linux/rtnetlink.h  RTM_NEWLINK = 16, RTM_DELLINK = 17
 //   linux/netlink.h    NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400
 //   linux/if_link.h    IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MASTER = 10, IFLA_LINKINFO = 18,
-//                      IFLA_NET_NS_FD = 28; IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2
+//                      IFLA_NET_NS_FD = 28, IFLA_NUM_TX_QUEUES = 31, IFLA_NUM_RX_QUEUES = 32;
+//                      IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2
 //   linux/veth.h       VETH_INFO_PEER = 1
 //   linux/if.h         IFF_UP = 1
 import * as fs from 'node:fs';
@@ -69,6 +77,8 @@ export const IFLA_IFNAME = 3;
 export const IFLA_MASTER = 10;
 export const IFLA_LINKINFO = 18;
 export const IFLA_NET_NS_FD = 28;
+export const IFLA_NUM_TX_QUEUES = 31;
+export const IFLA_NUM_RX_QUEUES = 32;
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
 export const VETH_INFO_PEER = 1;
@@ -227,6 +237,8 @@ export function vethPairMessage(o: VethPairMessage, seq: number): Buffer {
   m.ifinfomsg(IFF_UP, IFF_UP);
   m.attrString(IFLA_IFNAME, o.host);
   m.attrU32(IFLA_MASTER, o.masterIndex);
+  m.attrU32(IFLA_NUM_TX_QUEUES, 1);
+  m.attrU32(IFLA_NUM_RX_QUEUES, 1);
   const linkinfo = m.nestStart(IFLA_LINKINFO);
   m.attrString(IFLA_INFO_KIND, 'veth');
   const data = m.nestStart(IFLA_INFO_DATA);
@@ -234,6 +246,8 @@ export function vethPairMessage(o: VethPairMessage, seq: number): Buffer {
   m.ifinfomsg(); // the container end stays down: the container brings it up with its address
   m.attrString(IFLA_IFNAME, o.peer);
   m.attr(IFLA_ADDRESS, macBytes(o.peerMac));
+  m.attrU32(IFLA_NUM_TX_QUEUES, 1);
+  m.attrU32(IFLA_NUM_RX_QUEUES, 1);
   m.attrU32(IFLA_NET_NS_FD, o.peerNetnsFd);
   m.nestEnd(peer);
   m.nestEnd(data);

@@ -90,6 +90,9 @@ test('rtnetlink: a veth pair on a bridge, its peer born in a namespace; duplicat
         assert.equal(peer.address, MAC);
         assert.ok(!peer.flags.includes('UP'), 'the peer is left down');
         assert.equal(peer.link_index, host.ifindex, 'the peer\'s other end is the host end');
+        for (const end of [host, peer]) {
+          assert.deepEqual([end.num_tx_queues, end.num_rx_queues], [1, 1], `${end.ifname}: one queue each way`);
+        }
         const hostMacs = (JSON.parse(ip(['-j', 'link', 'show'])) as { address?: string }[]).map((l) => l.address);
         assert.ok(!hostMacs.includes(MAC), 'the peer is not in the host\'s namespace');
       });

@@ -25,7 +25,7 @@ const veth = {
 // Worked out by hand, offset by offset.
 const VETH_PARTS: [string, number, Buffer][] = [
   ['nlmsghdr', 0, hex(`
-    80 00 00 00   # nlmsg_len 128: the whole message
+    a0 00 00 00   # nlmsg_len 160: the whole message
     10 00         # nlmsg_type RTM_NEWLINK (16)
     05 06         # nlmsg_flags 0x605: REQUEST 0x1 | ACK 0x4 | EXCL 0x200 | CREATE 0x400
     2a 00 00 00   # nlmsg_seq 42
@@ -41,31 +41,43 @@ const VETH_PARTS: [string, number, Buffer][] = [
   ['IFLA_MASTER', 48, hex(`
     08 00 0a 00   # rta_len 8, rta_type 10
     05 00 00 00   # ifindex 5`)],
-  ['IFLA_LINKINFO header', 56, hex(`
-    48 00 12 00   # rta_len 72 (to the end: 128 - 56), rta_type 18`)],
-  ['IFLA_INFO_KIND', 60, hex(`
+  ['IFLA_NUM_TX_QUEUES', 56, hex(`
+    08 00 1f 00   # rta_len 8, rta_type 31
+    01 00 00 00   # one queue`)],
+  ['IFLA_NUM_RX_QUEUES', 64, hex(`
+    08 00 20 00   # rta_len 8, rta_type 32
+    01 00 00 00   # one queue`)],
+  ['IFLA_LINKINFO header', 72, hex(`
+    58 00 12 00   # rta_len 88 (to the end: 160 - 72), rta_type 18`)],
+  ['IFLA_INFO_KIND', 76, hex(`
     09 00 01 00   # rta_len 9 = 4 + "veth\\0" (the padding is not counted), rta_type 1
     76 65 74 68 00  00 00 00   # "veth\\0", 3 bytes of padding`)],
-  ['IFLA_INFO_DATA header', 72, hex(`
-    38 00 02 00   # rta_len 56 (128 - 72), rta_type 2`)],
-  ['VETH_INFO_PEER header', 76, hex(`
-    34 00 01 00   # rta_len 52 (128 - 76), rta_type 1`)],
-  ['ifinfomsg of the peer', 80, hex(`
+  ['IFLA_INFO_DATA header', 88, hex(`
+    48 00 02 00   # rta_len 72 (160 - 88), rta_type 2`)],
+  ['VETH_INFO_PEER header', 92, hex(`
+    44 00 01 00   # rta_len 68 (160 - 92), rta_type 1`)],
+  ['ifinfomsg of the peer', 96, hex(`
     00 00 00 00  00 00 00 00  00 00 00 00  00 00 00 00   # all zero: it stays down`)],
-  ['peer IFLA_IFNAME', 96, hex(`
+  ['peer IFLA_IFNAME', 112, hex(`
     09 00 03 00   # rta_len 9 = 4 + "eth0\\0", rta_type 3
     65 74 68 30 00  00 00 00   # "eth0\\0", 3 bytes of padding`)],
-  ['peer IFLA_ADDRESS', 108, hex(`
+  ['peer IFLA_ADDRESS', 124, hex(`
     0a 00 01 00   # rta_len 10 = 4 + 6, rta_type 1
     02 42 ac 11 00 02  00 00   # the MAC, 2 bytes of padding`)],
-  ['peer IFLA_NET_NS_FD', 120, hex(`
+  ['peer IFLA_NUM_TX_QUEUES', 136, hex(`
+    08 00 1f 00   # rta_len 8, rta_type 31
+    01 00 00 00`)],
+  ['peer IFLA_NUM_RX_QUEUES', 144, hex(`
+    08 00 20 00   # rta_len 8, rta_type 32
+    01 00 00 00`)],
+  ['peer IFLA_NET_NS_FD', 152, hex(`
     08 00 1c 00   # rta_len 8, rta_type 28
     07 00 00 00   # fd 7`)],
 ];
 
 test('RTM_NEWLINK of a veth pair: every byte, part by part', { skip }, () => {
   const m = vethPairMessage(veth, 42);
-  assert.equal(m.length, 128);
+  assert.equal(m.length, 160);
   let end = 0;
   for (const [name, offset, expected] of VETH_PARTS) {
     assert.equal(offset, end, `${name} follows the part before it`);
@@ -115,7 +127,7 @@ test('RTM_NEWLINK: the nesting reads back as LINKINFO > INFO_DATA > PEER > ifinf
       });
     });
   });
-  assert.deepEqual(seen, ['top 3', 'top 10', 'top 18', 'linkinfo 1', 'linkinfo 2', 'data 1', 'peer 3', 'peer 1', 'peer 28']);
+  assert.deepEqual(seen, ['top 3', 'top 10', 'top 31', 'top 32', 'top 18', 'linkinfo 1', 'linkinfo 2', 'data 1', 'peer 3', 'peer 1', 'peer 31', 'peer 32', 'peer 28']);
 });
 
 test('RTM_DELLINK: header, zero ifinfomsg, IFLA_IFNAME; nlmsg_len counts the last padding', { skip }, () => {
