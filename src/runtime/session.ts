@@ -10,7 +10,7 @@
 //   afterGo (run): the network, then
 //    |--- INTERFACE ..., NETWORK -------->|  (the child made its root meanwhile)
 //    |<-- STARTED, or ERROR --------------|
-//    |<-- EXIT <code> <signal> -----------|
+//    |<-- EXIT <code> <signal> -----------|  last; then the helper exits
 //
 // While it lasts, the signals tsdocker receives go on to the helper, which passes them to the
 // container's process, as `docker run` does (--sig-proxy).
@@ -40,8 +40,8 @@ export function sendConfiguration(helper: Helper, messages: ToHelper[]): void {
   helper.write(encodeAll(messages));
 }
 
-/** After sendConfiguration: resolves with the helper's EXIT message once it has exited; rejects
- *  with the first failure. */
+/** After sendConfiguration: resolves with the helper's EXIT message (once the helper has exited
+ *  too when its output comes through pipes); rejects with the first failure. */
 export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | undefined> {
   return new Promise((resolve, reject) => {
     const decoder = new Decoder();
@@ -96,6 +96,15 @@ export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | 
           failure ??= h.toError(m);
         } else if (m.type === MessageType.Exit) {
           exit = m;
+          // EXIT comes last, once the container's output has been relayed; the helper then only
+          // exits. Unless Node reads that output through pipes (which must drain first), the
+          // session is over: the clean-up need not wait for the helper's own exit (~0.5 ms),
+          // and Node reaps it before it exits itself (the reader keeps the event loop alive).
+          if (!helper.stdout && settle()) {
+            if (failure) reject(failure);
+            else resolve(exit);
+            return;
+          }
         }
       }
     };
