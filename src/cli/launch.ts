@@ -130,8 +130,8 @@ function readCache(file: string, map: MapFile | undefined): Buffer | undefined {
   }
 }
 
-/** The flag signatures the cache beside <command>.seen has covered, one per line. Mapped too:
- *  Node's readFileSync, not used before in a `run`, cost ~0.3 ms here for its first call. */
+/** The flag signatures the cache beside <command>.seen has covered, one per line; mapped, as the
+ *  cache is (one call to the addon), or read when it cannot be. */
 function readSeen(file: string, map: MapFile | undefined): string[] {
   const mapped = map?.(seenFile(file), true);
   if (typeof mapped === 'string') return mapped.split('\n').slice(0, -1);

@@ -98,8 +98,8 @@ export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | 
           exit = m;
           // EXIT comes last, once the container's output has been relayed; the helper then only
           // exits. Unless Node reads that output through pipes (which must drain first), the
-          // session is over: the clean-up need not wait for the helper's own exit (~0.5 ms),
-          // and Node reaps it before it exits itself (the reader keeps the event loop alive).
+          // session is over: the clean-up need not wait for the helper's own exit, and Node
+          // reaps it before it exits itself (the reader keeps the event loop alive till then).
           if (!helper.stdout && settle()) {
             if (failure) reject(failure);
             else resolve(exit);
