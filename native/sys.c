@@ -40,6 +40,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -1180,6 +1181,149 @@ static napi_value js_unlink(napi_env env, napi_callback_info info)
 	return v;
 }
 
+/* stat(path, follow): [mode, inode, mtime in ms] from stat(2), or lstat(2) when `follow` is false;
+ * or -errno. The three fields the run path asks for (a file's type, a namespace's identity, which
+ * build is newer), without the Stats object Node's statSync makes. */
+static napi_value js_stat(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	bool follow = true;
+	if (a.n >= 2)
+		napi_get_value_bool(env, a.v[1], &follow);
+	struct stat st;
+	int r = !a.s[0] ? (errno = EINVAL, -1) : follow ? stat(a.s[0], &st) : lstat(a.s[0], &st);
+	free_args(&a);
+	if (r < 0)
+		return result(env, -1);
+	napi_value out, mode, ino, mtime;
+	napi_create_array_with_length(env, 3, &out);
+	napi_create_uint32(env, st.st_mode, &mode);
+	napi_create_double(env, (double)st.st_ino, &ino);
+	napi_create_double(env, st.st_mtim.tv_sec * 1e3 + st.st_mtim.tv_nsec / 1e6, &mtime);
+	napi_set_element(env, out, 0, mode);
+	napi_set_element(env, out, 1, ino);
+	napi_set_element(env, out, 2, mtime);
+	return out;
+}
+
+/* statfs(path): the file system's type (f_type, statfs(2): CGROUP2_SUPER_MAGIC, TMPFS_MAGIC, ...),
+ * or -errno. */
+static napi_value js_statfs(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	struct statfs sf;
+	int r = a.s[0] ? statfs(a.s[0], &sf) : (errno = EINVAL, -1);
+	free_args(&a);
+	if (r < 0)
+		return result(env, -1);
+	napi_value v;
+	napi_create_double(env, (double)(unsigned long)sf.f_type, &v);
+	return v;
+}
+
+/* readDir(path, withTypes): the names in a directory but "." and "..", in the order the file system
+ * gives them (readdir(3)); with `withTypes`, each followed by its type from d_type: "d", "l", "f"
+ * (regular) or "?" (another, or a file system that does not say). -errno when it cannot be read. */
+static napi_value js_read_dir(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	bool types = false;
+	if (a.n >= 2)
+		napi_get_value_bool(env, a.v[1], &types);
+	DIR *d = a.s[0] ? opendir(a.s[0]) : (errno = EINVAL, NULL);
+	free_args(&a);
+	if (!d)
+		return result(env, -1);
+	napi_value out;
+	napi_create_array(env, &out);
+	uint32_t i = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		napi_value name;
+		napi_create_string_utf8(env, e->d_name, NAPI_AUTO_LENGTH, &name);
+		napi_set_element(env, out, i++, name);
+		if (types) {
+			const char *t = e->d_type == DT_DIR ? "d" : e->d_type == DT_LNK ? "l" : e->d_type == DT_REG ? "f" : "?";
+			napi_value type;
+			napi_create_string_latin1(env, t, 1, &type);
+			napi_set_element(env, out, i++, type);
+		}
+	}
+	closedir(d);
+	return out;
+}
+
+/* readlink(path): the target of a symbolic link (readlink(2)), or -errno. */
+static napi_value js_readlink(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1) < 0)
+		return NULL;
+	char target[PATH_MAX];
+	ssize_t n = a.s[0] ? readlink(a.s[0], target, sizeof target) : (errno = EINVAL, -1);
+	free_args(&a);
+	if (n < 0 || n == sizeof target)
+		return result(env, n < 0 ? -1 : (errno = ENAMETOOLONG, -1));
+	napi_value v;
+	napi_create_string_utf8(env, target, (size_t)n, &v);
+	return v;
+}
+
+/* symlink(target, path), rename(from, to): symlink(2), rename(2); 0 or -errno. */
+static napi_value js_symlink(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1 | 2) < 0)
+		return NULL;
+	napi_value v = result(env, a.s[0] && a.s[1] ? symlink(a.s[0], a.s[1]) : (errno = EINVAL, -1));
+	free_args(&a);
+	return v;
+}
+
+static napi_value js_rename(napi_env env, napi_callback_info info)
+{
+	struct args a;
+	if (get_args(env, info, &a, 1 | 2) < 0)
+		return NULL;
+	napi_value v = result(env, a.s[0] && a.s[1] ? rename(a.s[0], a.s[1]) : (errno = EINVAL, -1));
+	free_args(&a);
+	return v;
+}
+
+/* write(fd, buffer): write(2) of the whole Buffer, retried after a short write or EINTR; the bytes
+ * written, or -errno (EAGAIN on a full non-blocking pipe after some were written: the count). */
+static napi_value js_write(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2];
+	int32_t fd = -1;
+	void *data = NULL;
+	size_t len = 0;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+	    napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+		napi_throw_type_error(env, NULL, "expected write(fd, buffer)");
+		return NULL;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return result(env, done > 0 ? (long)done : -1);
+		done += (size_t)n;
+	}
+	return result(env, (long)done);
+}
+
 /* rm -rf, never through a mount point: a directory that is the root of a mount (statx(2)
  * STATX_ATTR_MOUNT_ROOT) or on another device than its parent is not entered, and the removal
  * stops with EBUSY (what is mounted there is not ours to delete). `failed` gets the path of the
@@ -1413,6 +1557,10 @@ NAPI_MODULE_INIT()
 		{ "readFile", js_read_file },   { "writeFile", js_write_file },
 		{ "findNamespaceUser", js_find_namespace_user }, { "otherDevice", js_other_device },
 		{ "mkdir", js_mkdir },         { "rmdir", js_rmdir },
+		{ "stat", js_stat },           { "statfs", js_statfs },
+		{ "readDir", js_read_dir },    { "readlink", js_readlink },
+		{ "symlink", js_symlink },     { "rename", js_rename },
+		{ "write", js_write },
 		{ "unlink", js_unlink },       { "removeTree", js_remove_tree },
 		{ "getrandom", js_getrandom },
 	};

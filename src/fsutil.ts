@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomHex } from './random';
 import { stateRoot } from './root';
-import { readText, removeFileEntry, removeTreeAt } from './sys/libc';
+import { makeDirectory, readText, removeFileEntry, removeTreeAt, renameFile, statFile } from './sys/libc';
 
 /**
  * `dir/name[/name...]`, for a directory that is already absolute and normalized (the state root,
@@ -21,10 +21,33 @@ export function childPath(dir: string, ...names: string[]): string {
   return names.length === 0 ? dir : `${dir}/${names.join('/')}`;
 }
 
+/** `mkdir -p`: the directory and any parents missing, each with `mode` (less the umask), through
+ *  the addon's mkdir(2): as fs.mkdirSync(dir, { recursive: true, mode }), without the cost of
+ *  Node's own mkdirSync on the run path (docs/runtime.md). */
+export function makeDirectories(dir: string, mode = 0o777): void {
+  try {
+    makeDirectory(dir, mode);
+  } catch (err) {
+    const parent = path.dirname(dir);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir) throw err;
+    makeDirectories(parent, mode);
+    makeDirectory(dir, mode);
+  }
+}
+
+/** Does the path exist (following symbolic links)? As fs.existsSync: any failure is a no. */
+export function pathExists(file: string): boolean {
+  try {
+    return statFile(file) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** A fresh, unique name under <root>/tmp for work in progress (same filesystem as the stores). */
 export function tempPath(label: string, root = stateRoot()): string {
   const dir = childPath(root, 'tmp');
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectories(dir);
   return childPath(dir, `${label}-${process.pid}-${randomHex(4)}`);
 }
 
@@ -68,7 +91,7 @@ export function readJson<T>(file: string): T | undefined {
 export function removeTree(dir: string, root = stateRoot()): void {
   const trash = tempPath('trash', root);
   try {
-    fs.renameSync(dir, trash);
+    renameFile(dir, trash);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;

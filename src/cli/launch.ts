@@ -38,13 +38,14 @@ interface Cli {
 export function launch(argv: string[]): void {
   const dist = path.resolve(__dirname, '..', '..');
   const bundle = path.join(dist, 'tsdocker.js');
-  if (process.env.TSDOCKER_NO_BUNDLE === '1' || !isCurrent(bundle, path.join(__dirname, 'main.js'))) {
+  const addon = loadAddon(path.join(dist, '..', 'native', 'tsdocker-sys.node'));
+  if (process.env.TSDOCKER_NO_BUNDLE === '1' || !isCurrent(bundle, path.join(__dirname, 'main.js'), addon.stat)) {
     const cli = require('./main') as Cli;
     cli.main(argv).then(cli.exit);
     return;
   }
   const file = cacheFile(path.join(dist, 'v8cache'), commandWord(argv));
-  const map = addonMapFile(path.join(dist, '..', 'native', 'tsdocker-sys.node'));
+  const map = addon.mapFile;
   const cachedData = file === undefined ? undefined : readCache(file, map);
   // The file is ASCII and already wrapped (scripts/bundle.js): latin1 makes a one-byte string
   // without UTF-8 decoding, and nothing is concatenated to it.
@@ -94,9 +95,15 @@ function cacheFile(dir: string, command: string): string | undefined {
 
 /** The bundle exists and was made after the last `tsc` (which rewrites every file of dist/src):
  *  a developer who ran `tsc` alone gets the modules just compiled, not an old bundle. */
-function isCurrent(bundle: string, compiled: string): boolean {
+function isCurrent(bundle: string, compiled: string, stat: StatFile | undefined): boolean {
+  const mtime = (file: string): number => {
+    const r = stat?.(file, true);
+    if (r === undefined) return fs.statSync(file).mtimeMs;
+    if (typeof r === 'number') throw new Error(`stat ${file}: errno ${-r}`);
+    return r[2];
+  };
   try {
-    return fs.statSync(bundle).mtimeMs >= fs.statSync(compiled).mtimeMs;
+    return mtime(bundle) >= mtime(compiled);
   } catch {
     return false;
   }
@@ -104,15 +111,18 @@ function isCurrent(bundle: string, compiled: string): boolean {
 
 /** The addon's mapFile(path, text): the file as an external latin1 string or Buffer, or -errno. */
 type MapFile = (file: string, text: boolean) => string | Buffer | number;
+/** The addon's stat(path, follow): [mode, inode, mtime in ms], or -errno. */
+type StatFile = (file: string, follow: boolean) => [number, number, number] | number;
 
-/** mapFile from native/tsdocker-sys.node, or undefined when the addon is missing or older. The
- *  bundle's src/sys/libc.ts requires the same file later and gets this module from Node's cache. */
-function addonMapFile(addon: string): MapFile | undefined {
+/** mapFile and stat from native/tsdocker-sys.node, each undefined when the addon is missing or
+ *  older: Node's own fs does then. The bundle's src/sys/libc.ts requires the same file later and
+ *  gets this module from Node's cache. */
+function loadAddon(file: string): { mapFile?: MapFile; stat?: StatFile } {
   try {
-    const mapFile = (require(addon) as { mapFile?: MapFile }).mapFile;
-    return typeof mapFile === 'function' ? mapFile : undefined;
+    const { mapFile, stat } = require(file) as { mapFile?: MapFile; stat?: StatFile };
+    return { mapFile: typeof mapFile === 'function' ? mapFile : undefined, stat: typeof stat === 'function' ? stat : undefined };
   } catch {
-    return undefined;
+    return {};
   }
 }
 

@@ -3,9 +3,8 @@
 // is idempotent, because two tsdocker processes may clean
 // up the same container at once (the `run` that saw it exit, and an `rm -f` that killed it), and a
 // cleanup interrupted by kill -9 is finished by the next command (state.ts).
-import * as fs from 'node:fs';
 import { TsdockerError } from '../errors';
-import { childPath, removeTree } from '../fsutil';
+import { childPath, pathExists, removeTree } from '../fsutil';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
 import { containerDir, releaseName } from './record';
@@ -65,7 +64,7 @@ export function destroyContainer(rec: ContainerRecord, opts: { volumes: boolean;
   }
   if (!opts.cgroupRemoved) removeCgroup(rec.Id);
   releaseName(rec.Name, rec.Id, root);
-  if (fs.existsSync(childPath(dir, 'state.json'))) removeTree(dir, root);
+  if (pathExists(childPath(dir, 'state.json'))) removeTree(dir, root);
   if (opts.volumes) {
     for (const m of rec.Mounts) {
       if (m.Type !== 'volume' || !m.Anonymous || !m.Name) continue;

@@ -2,7 +2,8 @@
 // daemon/pkg/oci/defaults.go (DefaultLinuxSpec) and daemon/pkg/oci/caps/defaults.go. They are the
 // "safe runtime" baseline of CHECKLISTS.md part C: what a container may do unless the user widens it
 // with --cap-add or --privileged.
-import * as fs from 'node:fs';
+import { pathExists } from '../fsutil';
+import { readDirectory } from '../sys/libc';
 import type { Mount } from '../runtime/spec';
 
 /** The 14 capabilities Docker grants by default (capabilities(7)). Never SYS_ADMIN, SYS_PTRACE,
@@ -97,11 +98,11 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 export function thermalThrottlePaths(sysCpu = '/sys/devices/system/cpu'): string[] {
   let names: string[];
   try {
-    names = fs.readdirSync(sysCpu);
+    names = readDirectory(sysCpu);
   } catch {
     return [];
   }
   return names.filter((n) => /^cpu\d+$/.test(n))
     .map((n) => `${sysCpu}/${n}/thermal_throttle`)
-    .filter((p) => fs.existsSync(p));
+    .filter(pathExists);
 }

@@ -12,11 +12,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isoTime } from '../clock';
 import { TsdockerError, wrap } from '../errors';
-import { childPath } from '../fsutil';
+import { childPath, makeDirectories } from '../fsutil';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { stateRoot } from '../root';
 import type { Helper } from '../runtime/helper';
-import { O_CREAT, O_TRUNC, O_WRONLY, windowSize, writeText } from '../sys/libc';
+import { O_CREAT, O_TRUNC, O_WRONLY, makeDirectory, windowSize, writeText } from '../sys/libc';
 import { trace } from '../trace';
 import { ownBoundingSet } from './caps';
 import { destroyContainer, killContainer } from './cleanup';
@@ -46,8 +46,8 @@ export function createContainer(opts: RunOptions, image: ImageRecord, store: Ima
   const undo = new Undo();
   try {
     const dir = containerDir(id, root);
-    fs.mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
-    fs.mkdirSync(dir, { mode: 0o700 });
+    makeDirectories(containersDir(root), 0o700);
+    if (!makeDirectory(dir, 0o700)) throw new TsdockerError(`container directory ${dir} exists already`);
     undo.push(`remove ${dir}`, () => {
       if (!isMountPoint(path.join(dir, 'rootfs'))) fs.rmSync(dir, { recursive: true, force: true });
     });

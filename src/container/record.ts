@@ -16,7 +16,7 @@ import { childPath, removeFile } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import type { ContainerRecord } from './types';
-import { O_CREAT, O_EXCL, O_WRONLY, readText, writeText } from '../sys/libc';
+import { O_CREAT, O_EXCL, O_WRONLY, makeDirectory, makeSymlink, readDirectory, readSymlink, readText, renameFile, writeText } from '../sys/libc';
 
 const HEX64 = /^[a-f0-9]{64}$/;
 
@@ -54,7 +54,7 @@ export function writeRecord(rec: ContainerRecord, root = stateRoot()): boolean {
   const tmp = childPath(dir, `.state.json.${process.pid}.${randomHex(4)}`);
   try {
     writeText(tmp, JSON.stringify(rec, null, 2) + '\n', O_WRONLY | O_CREAT | O_EXCL, 0o600);
-    fs.renameSync(tmp, childPath(dir, 'state.json'));
+    renameFile(tmp, childPath(dir, 'state.json'));
     return true;
   } catch (err) {
     removeFile(tmp);
@@ -82,10 +82,10 @@ export function readAll(root = stateRoot()): ContainerRecord[] {
  *  name left behind by a removed container (tsdocker killed during rm) is reclaimed. */
 export function reserveName(name: string, id: string, root = stateRoot()): void {
   const link = childPath(namesDir(root), name);
-  fs.mkdirSync(namesDir(root), { recursive: true });
+  makeDirectory(namesDir(root), 0o777); // its parent, containers/, exists: the container's own dir is in it
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.symlinkSync(id, link);
+      makeSymlink(id, link);
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw wrap(err, `reserve name ${name}`);
@@ -106,7 +106,7 @@ export function releaseName(name: string, id: string, root = stateRoot()): void 
 
 function nameOwner(name: string, root: string): string | undefined {
   try {
-    return fs.readlinkSync(childPath(namesDir(root), name));
+    return readSymlink(childPath(namesDir(root), name));
   } catch {
     return undefined;
   }
@@ -114,7 +114,7 @@ function nameOwner(name: string, root: string): string | undefined {
 
 export function takenNames(root = stateRoot()): Set<string> {
   try {
-    return new Set(fs.readdirSync(namesDir(root)));
+    return new Set(readDirectory(namesDir(root)));
   } catch {
     return new Set();
   }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
 import { childPath } from '../fsutil';
-import { O_NOFOLLOW, O_NONBLOCK, readText } from '../sys/libc';
+import { O_NOFOLLOW, O_NONBLOCK, S_IFLNK, S_IFMT, readSymlink, readText, statFile, type FileStat } from '../sys/libc';
 
 /** Linux follows at most 40 symlinks per lookup (path_resolution(7)). */
 const MAX_SYMLINKS = 40;
@@ -25,22 +25,22 @@ export function resolveInRoot(root: string, inside: string): string {
       continue;
     }
     const host = childPath(root, ...done, part);
-    let st: fs.Stats;
+    let st: FileStat | undefined;
     try {
-      st = fs.lstatSync(host);
+      st = statFile(host, { follow: false });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        done.push(part, ...todo.filter((c) => c !== '..'));
-        // A missing component ends resolution; ".." after it cannot climb above the root anyway.
-        return childPath(root, ...normalise(done));
-      }
       throw wrap(err, `resolve ${inside} in ${root}`);
     }
-    if (st.isSymbolicLink()) {
+    if (st === undefined) {
+      done.push(part, ...todo.filter((c) => c !== '..'));
+      // A missing component ends resolution; ".." after it cannot climb above the root anyway.
+      return childPath(root, ...normalise(done));
+    }
+    if ((st.mode & S_IFMT) === S_IFLNK) {
       if (++links > MAX_SYMLINKS) {
         throw new TsdockerError(`resolve ${inside} in ${root}: too many levels of symbolic links`, { code: 'ELOOP' });
       }
-      const target = fs.readlinkSync(host);
+      const target = readSymlink(host);
       if (target.startsWith('/')) done.length = 0;
       todo.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
       continue;

@@ -12,7 +12,7 @@
 // makes that mount point in the upper dir as before). Never committed: `commit` and `build` take
 // the upper dir only.
 import * as fs from 'node:fs';
-import { childPath, removeTree, tempPath } from '../fsutil';
+import { childPath, pathExists, removeTree, tempPath } from '../fsutil';
 import { O_CREAT, O_EXCL, O_WRONLY, makeDirectory, writeText } from '../sys/libc';
 import { trace } from '../trace';
 import { findInLayers } from './lowers';
@@ -39,7 +39,7 @@ export function initLayer(store: ImageStore, image: { layers: string[] }): strin
   const dir = initLayerDir(store, image);
   if (dir === undefined) return undefined;
   const rel = dir.slice(store.root.length + 1);
-  if (fs.existsSync(dir)) return rel;
+  if (pathExists(dir)) return rel;
   const tmp = tempPath('init', store.stateRoot);
   try {
     const made = makeInitDir(tmp, store.layerDiffDirs(image));

@@ -10,10 +10,10 @@
 // The mount options must fit in one page (4096 bytes), so lower dirs are named by 26-character
 // short links relative to <root>/image (as Docker's overlay2 does), and the mount is made with
 // that as the current directory. That fits about 130 layers; more is a clear error.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImageStore } from './store';
 import { TsdockerError } from '../errors';
+import { makeDirectories } from '../fsutil';
 import { mount, umount2, MNT_DETACH } from '../sys/libc';
 import { trace } from '../trace';
 
@@ -48,9 +48,9 @@ export function overlayData(lowers: string[], upper: string, work: string, volat
 }
 
 export function mountOverlay(o: OverlayOptions): void {
-  fs.mkdirSync(o.upper, { recursive: true, mode: 0o755 });
-  fs.mkdirSync(o.work, { recursive: true, mode: 0o700 });
-  fs.mkdirSync(o.target, { recursive: true, mode: 0o755 });
+  makeDirectories(o.upper, 0o755);
+  makeDirectories(o.work, 0o700);
+  makeDirectories(o.target, 0o755);
   if (o.image.layers.length === 0) {
     // overlayfs needs at least one lower dir; an image with no layers (FROM scratch) gets an empty one.
     throw new TsdockerError('image has no layers');

@@ -194,8 +194,14 @@ export class ImageStore {
   getImage(id: string, refsByImage?: Map<string, string[]>): ImageRecord | undefined {
     const stored = readJson<StoredImage>(this.imageFile(id));
     if (!stored) return undefined;
-    const blob = this.getBlob(stored.id);
-    if (!blob) return undefined;
+    // As text, through the addon (readText): every `run` reads its image's config.
+    let blob: string | undefined;
+    try {
+      blob = readText(this.blobPath(stored.id));
+    } catch {
+      return undefined;
+    }
+    if (blob === undefined) return undefined;
     const config = parseImageConfig(blob, stored.id);
     let refs = refsByImage?.get(stored.id) ?? (refsByImage ? [] : undefined);
     const names = (): string[] => (refs ??= this.refsByImage().get(stored.id) ?? []);

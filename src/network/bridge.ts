@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../errors';
+import { pathExists } from '../fsutil';
 import { stateRoot } from '../root';
 import { runProgram } from '../sys/program';
 import { trace } from '../trace';
@@ -27,7 +28,7 @@ export function ip(args: string[], quiet = false): string {
 
 /** Every network device has a directory in sysfs (sysfs-class-net): no `ip` run needed. */
 export function linkExists(dev: string): boolean {
-  return fs.existsSync(path.join('/sys/class/net', dev));
+  return pathExists(path.join('/sys/class/net', dev));
 }
 
 interface BridgeAddress { subnet: Cidr; gateway: string }

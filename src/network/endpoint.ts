@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Undo } from '../container/undo';
 import { wrap } from '../errors';
-import { childPath, removeFile } from '../fsutil';
+import { childPath, makeDirectories, removeFile } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import { runProgram } from '../sys/program';
@@ -32,7 +32,7 @@ import type { PortMapping } from './ports';
 import type { NetworkInterface } from '../runtime';
 import { addVethPair, deleteLink } from './rtnetlink';
 import { insideConfig, macFor } from './veth';
-import { O_CREAT, O_TRUNC, O_WRONLY, readText, writeText } from '../sys/libc';
+import { O_CREAT, O_TRUNC, O_WRONLY, readDirectory, readText, writeText } from '../sys/libc';
 
 export interface Endpoint {
   NetworkID: string;
@@ -62,7 +62,7 @@ function endpointFile(netId: string, containerId: string, root: string): string 
 export function listEndpoints(netId: string, root = stateRoot()): Endpoint[] {
   let files: string[];
   try {
-    files = fs.readdirSync(endpointsDir(netId, root));
+    files = readDirectory(endpointsDir(netId, root));
   } catch {
     return [];
   }
@@ -84,7 +84,7 @@ function readEndpoint(file: string): Endpoint[] {
 export function containerEndpoints(containerId: string, root = stateRoot()): Endpoint[] {
   let nets: string[];
   try {
-    nets = fs.readdirSync(childPath(networksDir(root), 'endpoints'));
+    nets = readDirectory(childPath(networksDir(root), 'endpoints'));
   } catch {
     return [];
   }
@@ -152,7 +152,7 @@ export function connectEndpoint(netIn: NetworkRecord, c: Joiner, netns: string, 
       for (const rule of iptablesRules(c.id)) trace('iptables', rule);
     }
     const file = endpointFile(net.Id, c.id, root);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    makeDirectories(path.dirname(file), 0o700);
     writeText(file, JSON.stringify(ep, null, 2) + '\n', O_WRONLY | O_CREAT | O_TRUNC, 0o600);
     undo.clear();
     return ep;

@@ -6,10 +6,9 @@
 //
 // The file holds the owner's pinned network namespace file and interface. A lease whose namespace
 // file is gone was left by a tsdocker killed half-way through a start, and is taken back.
-import * as fs from 'node:fs';
 import { TsdockerError } from '../errors';
 import { trace } from '../trace';
-import { childPath, removeFile } from '../fsutil';
+import { childPath, makeDirectories, pathExists, removeFile } from '../fsutil';
 import { formatIp, type Cidr } from './ipam';
 import { O_CREAT, O_EXCL, O_WRONLY, readText, rewriteText, writeText } from '../sys/libc';
 
@@ -45,7 +44,7 @@ function ownerOf(file: string): string | undefined {
 export function leaseAddress(runDir: string, network: string, subnet: Cidr, gateway: string, netns: string,
   ifName: string): string {
   const dir = leaseDir(runDir, network);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirectories(dir, 0o700);
   let last = 0;
   try {
     last = ipNumber(readText(childPath(dir, LAST))?.trim() ?? '');
@@ -65,7 +64,7 @@ export function leaseAddress(runDir: string, network: string, subnet: Cidr, gate
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const owner = ownerOf(file);
-      if (owner === undefined || fs.existsSync(owner)) break;
+      if (owner === undefined || pathExists(owner)) break;
       removeFile(file); // its container's namespace is gone: a stale lease
     }
   }

@@ -3,9 +3,8 @@
 // container's processes until tsdocker has taken its network apart (veth.ts, and portmap's DEL),
 // also after a kill -9.
 // `--network container:NAME` joins the namespace through this file.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { childPath, removeFile } from '../fsutil';
+import { childPath, makeDirectories, removeFile } from '../fsutil';
 import { stateRoot } from '../root';
 import { trace } from '../trace';
 
@@ -16,7 +15,7 @@ export function netnsPath(id: string, root = stateRoot()): string {
 export function pinNetns(pid: number, id: string, root = stateRoot()): string {
   const { mount, MS_BIND, O_CREAT, O_TRUNC, O_WRONLY, writeText } = require('../sys/libc') as typeof import('../sys/libc');
   const file = netnsPath(id, root);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  makeDirectories(path.dirname(file), 0o700);
   writeText(file, '', O_WRONLY | O_CREAT | O_TRUNC, 0o444);
   trace('netns', `mount --bind /proc/${pid}/ns/net ${file} (keeps the namespace for network teardown)`);
   try {
@@ -48,14 +47,14 @@ export function isPinned(file: string): boolean {
  * mounts are not looked for.
  */
 export function namespaceInUse(file: string): boolean {
-  let ns: fs.Stats;
+  const { findNamespaceUser, statFile } = require('../sys/libc') as typeof import('../sys/libc');
+  let ns;
   try {
-    ns = fs.statSync(file);
+    ns = statFile(file);
   } catch {
     return false;
   }
-  const { findNamespaceUser } = require('../sys/libc') as typeof import('../sys/libc');
-  return findNamespaceUser('net', `net:[${ns.ino}]`) > 0;
+  return ns !== undefined && findNamespaceUser('net', `net:[${ns.ino}]`) > 0;
 }
 
 export function unpinNetns(id: string, root = stateRoot()): void {

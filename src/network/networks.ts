@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { isoTime } from '../clock';
 import { TsdockerError } from '../errors';
 import { compareText } from '../format';
-import { childPath, tempPath } from '../fsutil';
+import { childPath, pathExists, tempPath } from '../fsutil';
 import { randomHex } from '../random';
 import { stateRoot } from '../root';
 import { readText } from '../sys/libc';
@@ -98,7 +98,7 @@ export function saveRecord(net: NetworkRecord, root = stateRoot()): void {
 
 /** The three networks every root has; made on first use. */
 function ensurePredefined(root: string): void {
-  if (PREDEFINED.every((n) => fs.existsSync(recordFile(n, root)))) return;
+  if (PREDEFINED.every((n) => pathExists(recordFile(n, root)))) return;
   addRecord(newRecord('bridge', 'bridge', [], { [BRIDGE_NAME_OPTION]: DEFAULT_BRIDGE,
     'com.docker.network.bridge.default_bridge': 'true' }), root);
   addRecord(newRecord('host', 'host', [], {}), root);

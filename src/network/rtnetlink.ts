@@ -62,8 +62,8 @@
 //   linux/if.h         IFF_UP = 1
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsdockerError, wrap } from '../errors';
-import { rtnetlink } from '../sys/libc';
+import { TsdockerError, errnoError, wrap } from '../errors';
+import { O_WRONLY, readText, rtnetlink, writeText } from '../sys/libc';
 import { trace } from '../trace';
 
 export const RTM_NEWLINK = 16;
@@ -84,7 +84,8 @@ export const IFLA_INFO_DATA = 2;
 export const VETH_INFO_PEER = 1;
 export const IFF_UP = 0x1;
 
-const ENODEV = 19; // asm-generic/errno-base.h
+const ENOENT = 2; // asm-generic/errno-base.h
+const ENODEV = 19;
 const IFNAMSIZ = 16; // linux/if.h: a name and its NUL
 
 // The byte order of this machine's integers (os.endianness() without loading node:os, ~0.5 ms).
@@ -290,9 +291,12 @@ export interface VethPair {
  */
 export function addVethPair(o: VethPair): void {
   checkName(o.bridge); // it names a path in sysfs
+  const ifindex = path.join('/sys/class/net', o.bridge, 'ifindex');
   let masterIndex: number;
   try {
-    masterIndex = Number(fs.readFileSync(path.join('/sys/class/net', o.bridge, 'ifindex'), 'utf8'));
+    const text = readText(ifindex);
+    if (text === undefined) throw errnoError('open', ENOENT, ifindex);
+    masterIndex = Number(text);
   } catch (err) {
     throw wrap(err, `bridge ${o.bridge}`);
   }
@@ -314,12 +318,7 @@ export function addVethPair(o: VethPair): void {
   trace('network', `write ${hairpin} = 1`);
   try {
     // No O_CREAT: sysfs has the file once the device is a bridge port; nothing is to be created.
-    const f = fs.openSync(hairpin, fs.constants.O_WRONLY);
-    try {
-      fs.writeSync(f, '1');
-    } finally {
-      fs.closeSync(f);
-    }
+    writeText(hairpin, '1', O_WRONLY);
   } catch (err) {
     let undone = '';
     try {

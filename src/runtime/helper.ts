@@ -13,8 +13,8 @@
 // handle, as net.Socket does it underneath) and reads it on the main thread when it is readable.
 // fs.read would do it on libuv's threadpool, one of its four threads blocked in read(2) for the
 // container's whole life, and a read in flight cannot be taken back: `exec -d` could not leave
-// the helper running alone until the helper exits. Writing fd 3 is fs.writeSync: the configuration
-// is one write, which the helper reads at once, and GO is a few bytes.
+// the helper running alone until the helper exits. Writing fd 3 is a plain write(2) (the addon's
+// writeFd): the configuration is one write, which the helper reads at once, and GO is a few bytes.
 //
 // Nobody else reaps the helper (it is not a libuv child): once fd 4 reaches end of file (the helper
 // closes it only by exiting) it is reaped with waitpid(2).
@@ -25,8 +25,9 @@ import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
+import { pathExists } from '../fsutil';
 import { installDir } from '../install';
-import { pipe, readStart, readStop, spawn, waitpid, type WaitStatus } from '../sys/libc';
+import { pipe, readStart, readStop, spawn, waitpid, writeFd, type WaitStatus } from '../sys/libc';
 import { tracing } from '../trace';
 
 export type { WaitStatus } from '../sys/libc';
@@ -47,7 +48,7 @@ export interface HelperStdio {
 
 export function spawnHelper(io: HelperStdio): Helper {
   const file = helperPath();
-  if (!fs.existsSync(file)) {
+  if (!pathExists(file)) {
     throw new TsdockerError(`runtime helper ${file} is missing: run \`npm install\` (or \`make -C native\`)`, { path: file });
   }
   return new Helper(file, io);
@@ -133,7 +134,7 @@ export class Helper {
   write(data: Buffer): void {
     for (let off = 0; off < data.length && this.toHelper >= 0;) {
       try {
-        off += fs.writeSync(this.toHelper, data, off);
+        off += writeFd(this.toHelper, off === 0 ? data : data.subarray(off));
       } catch {
         return;
       }

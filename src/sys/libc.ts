@@ -10,9 +10,11 @@
 // device filter of a cgroup v2, starting a program without node:child_process (posix_spawn(3),
 // waitpid(2), reading a pipe on the event loop, and running a short program to its end),
 // isatty(3) without node:tty, and netlink sockets (one rtnetlink(7) request). What `run` does to
-// its small files is here too, though Node's fs has it (readText, writeText, rewriteText,
-// makeDirectory, removeDirectory, removeFileEntry, removeTreeAt, fillRandom): in a command as short
-// as `run`, each Node fs call cost 20 to 60 us of Node's own cold JavaScript, the addon's a few. The addon
+// its files is here too, though Node's fs has it (readText, writeText, rewriteText, statFile,
+// readDirectory, makeDirectory, makeSymlink, renameFile, removeFileEntry, removeTreeAt, writeFd,
+// fillRandom, ...): in a command as short as `run`, each Node fs function costs 0.1-0.3 ms the
+// first time it is called (V8 compiles it then) and 20 to 60 us of cold JavaScript each time
+// after; the addon's call, a few microseconds. The addon
 // replaced the koffi FFI, whose loading took about 12 ms of every `tsdocker run`; the addon loads
 // in well under a millisecond (README, dependencies).
 import * as path from 'node:path';
@@ -61,6 +63,18 @@ interface Sys {
   mkdir(path: string, mode: number): number;
   rmdir(path: string): number;
   unlink(path: string): number;
+  /** [mode, inode, mtime in ms], or -errno */
+  stat(path: string, follow: boolean): [number, number, number] | number;
+  /** the file system's f_type, or -errno */
+  statfs(path: string): number;
+  /** names, each followed by its type ("d", "l", "f", "?") with `withTypes`; or -errno */
+  readDir(path: string, withTypes: boolean): string[] | number;
+  /** the link's target, or -errno */
+  readlink(path: string): string | number;
+  symlink(target: string, path: string): number;
+  rename(from: string, to: string): number;
+  /** the bytes written, or -errno */
+  write(fd: number, data: Buffer): number;
   /** 0, or the first failure: [-errno, path] */
   removeTree(path: string): 0 | [number, string];
   /** the Buffer's length once filled, or -errno */
@@ -319,6 +333,65 @@ export function removeDirectory(dir: string): void {
 export function removeFileEntry(file: string): void {
   const r = load().unlink(file);
   if (r !== -ENOENT) check(r, 'unlink', file);
+}
+
+/** What statFile tells of a file: its type and permission bits, inode number, and mtime. */
+export interface FileStat {
+  mode: number;
+  ino: number;
+  mtimeMs: number;
+}
+
+/** stat(2), or lstat(2) with `follow: false`; undefined when the path does not exist. */
+export function statFile(file: string, opts: { follow?: boolean } = {}): FileStat | undefined {
+  const r = load().stat(file, opts.follow ?? true);
+  if (r === -ENOENT) return undefined;
+  const [mode, ino, mtimeMs] = check(r, opts.follow === false ? 'lstat' : 'stat', file);
+  return { mode, ino, mtimeMs };
+}
+
+// File types in st_mode (sys/stat.h), for statFile's mode.
+export const S_IFMT = 0o170000;
+export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
+
+/** statfs(2): the type of the file system holding `file` (its magic number, statfs(2)). */
+export function fileSystemType(file: string): number {
+  return check(load().statfs(file), 'statfs', file);
+}
+
+/** The names in a directory, without "." and "..". */
+export function readDirectory(dir: string): string[] {
+  return check(load().readDir(dir, false), 'scandir', dir);
+}
+
+/** The names in a directory with their types from the directory itself (d_type): "d" directory,
+ *  "l" symbolic link, "f" regular file, "?" another type or unknown. */
+export function readDirectoryTypes(dir: string): Map<string, string> {
+  const flat = check(load().readDir(dir, true), 'scandir', dir);
+  const out = new Map<string, string>();
+  for (let i = 0; i < flat.length; i += 2) out.set(flat[i], flat[i + 1]);
+  return out;
+}
+
+/** readlink(2). */
+export function readSymlink(file: string): string {
+  return check(load().readlink(file), 'readlink', file);
+}
+
+/** symlink(2): `file` made a symbolic link to `target`; EEXIST (thrown) when `file` exists. */
+export function makeSymlink(target: string, file: string): void {
+  check(load().symlink(target, file), 'symlink', file);
+}
+
+/** rename(2), replacing `to` if it exists. */
+export function renameFile(from: string, to: string): void {
+  check(load().rename(from, to), 'rename', `${from} -> ${to}`);
+}
+
+/** write(2) of all of `data` to descriptor `fd`. */
+export function writeFd(fd: number, data: Buffer): number {
+  return check(load().write(fd, data), 'write', `fd ${fd}`);
 }
 
 /** `rm -rf path`, never through a mount point below it (EBUSY); a missing path is no failure. */

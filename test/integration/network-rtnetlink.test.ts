@@ -127,7 +127,7 @@ test('rtnetlink: a veth pair on a bridge, its peer born in a namespace; duplicat
         const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -o remount,bind,ro /sys && exec "$0" -e "$1" "$2"',
           process.execPath, script, JSON.stringify(pair)], { encoding: 'utf8' });
         assert.equal(r.status, 3, r.stderr);
-        assert.equal(r.stdout, `turn on hairpin mode of ${HOST}: open /sys/class/net/${HOST}/brport/hairpin_mode: EROFS (read-only file system)`);
+        assert.equal(r.stdout, `turn on hairpin mode of ${HOST}: write /sys/class/net/${HOST}/brport/hairpin_mode: EROFS (read-only file system)`);
         assert.equal(link(HOST), undefined, `${HOST} deleted`);
         assert.equal(link('eth0', NS), undefined, 'eth0 deleted with it');
       });

@@ -1,6 +1,7 @@
-// The addon's small-file calls (native/sys.c; readText, writeText, onOtherDevice and findNamespaceUser in
+// The addon's small-file calls (native/sys.c; readText, writeText, statFile, readDirectory, ... in
 // src/sys/libc.ts), which the hot path of `run` uses instead of Node's fs: the same content, the
-// same errors (errno kept), and files of /proc, whose size says 0, read to their end.
+// same answers as fs gives, the same errors (errno kept), and files of /proc, whose size says 0,
+// read to their end.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,9 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TsdockerError } from '../../src/errors';
 import {
-  O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, findNamespaceUser, makeDirectory, onOtherDevice, readText, removeDirectory, removeTreeAt,
-  rewriteText, writeText,
+  O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, fileSystemType, findNamespaceUser, makeDirectory, makeSymlink,
+  onOtherDevice, readDirectory, readDirectoryTypes, readSymlink, readText, removeDirectory, removeTreeAt, renameFile, rewriteText,
+  statFile, writeFd, writeText,
 } from '../../src/sys/libc';
+import { makeDirectories, pathExists } from '../../src/fsutil';
 
 function dir(t: { after(fn: () => void): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdocker-sysfiles-'));
@@ -111,3 +114,73 @@ test('removeTreeAt never enters a mount point: EBUSY naming it, and what is moun
     }
     assert.equal(fs.readFileSync(path.join(d, 'src', 'precious'), 'utf8'), 'keep');
   });
+
+test('statFile: mode, inode and mtime as fs.statSync and lstatSync give them; undefined when missing', (t) => {
+  const d = dir(t);
+  fs.writeFileSync(path.join(d, 'f'), 'x');
+  fs.symlinkSync('f', path.join(d, 'l'));
+  for (const [file, follow] of [[path.join(d, 'f'), true], [path.join(d, 'l'), false], [d, true]] as const) {
+    const ours = statFile(file, { follow })!;
+    const node = follow ? fs.statSync(file) : fs.lstatSync(file);
+    assert.deepEqual(ours, { mode: node.mode, ino: node.ino, mtimeMs: ours.mtimeMs });
+    assert.ok(Math.abs(ours.mtimeMs - node.mtimeMs) < 0.001, `${file}: ${ours.mtimeMs} ${node.mtimeMs}`);
+  }
+  assert.equal(statFile(path.join(d, 'l'))!.ino, fs.statSync(path.join(d, 'f')).ino, 'followed by default');
+  assert.equal(statFile(path.join(d, 'l'), { follow: false })!.mode & S_IFMT, S_IFLNK);
+  assert.equal(statFile(d)!.mode & S_IFMT, S_IFDIR);
+  assert.equal(statFile(path.join(d, 'missing')), undefined);
+  assert.throws(() => statFile(path.join(d, 'f', 'under')), (err: TsdockerError) => err.code === 'ENOTDIR' && err.message.includes(d));
+  assert.equal(pathExists(path.join(d, 'l')), true);
+  assert.equal(pathExists(path.join(d, 'missing')), false);
+  assert.equal(pathExists(path.join(d, 'f', 'under')), false, 'a failure is a no, as with fs.existsSync');
+});
+
+test('readDirectory and readDirectoryTypes: the names readdirSync gives, with their types', (t) => {
+  const d = dir(t);
+  fs.writeFileSync(path.join(d, 'f'), '');
+  fs.mkdirSync(path.join(d, 'sub'));
+  fs.symlinkSync('sub', path.join(d, 'l'));
+  assert.deepEqual(readDirectory(d).sort(), fs.readdirSync(d).sort());
+  assert.deepEqual([...readDirectoryTypes(d)].sort(), [['f', 'f'], ['l', 'l'], ['sub', 'd']]);
+  assert.deepEqual(readDirectory(path.join(d, 'sub')), []);
+  assert.throws(() => readDirectory(path.join(d, 'missing')), (err: TsdockerError) => err.code === 'ENOENT');
+  assert.throws(() => readDirectory(path.join(d, 'f')), (err: TsdockerError) => err.code === 'ENOTDIR');
+});
+
+test('makeSymlink, readSymlink, renameFile: EEXIST and EINVAL as fs has them; rename replaces', (t) => {
+  const d = dir(t);
+  makeSymlink('0123456789abcdef', path.join(d, 'name'));
+  assert.equal(readSymlink(path.join(d, 'name')), fs.readlinkSync(path.join(d, 'name')));
+  assert.throws(() => makeSymlink('x', path.join(d, 'name')), (err: TsdockerError) => err.code === 'EEXIST');
+  fs.writeFileSync(path.join(d, 'f'), '');
+  assert.throws(() => readSymlink(path.join(d, 'f')), (err: TsdockerError) => err.code === 'EINVAL');
+  fs.writeFileSync(path.join(d, 'new'), 'new');
+  renameFile(path.join(d, 'new'), path.join(d, 'f'));
+  assert.equal(fs.readFileSync(path.join(d, 'f'), 'utf8'), 'new');
+  assert.throws(() => renameFile(path.join(d, 'new'), path.join(d, 'g')), (err: TsdockerError) => err.code === 'ENOENT');
+});
+
+test('makeDirectories: mkdir -p with the mode; one that exists is fine', (t) => {
+  const d = dir(t);
+  const deep = path.join(d, 'a', 'b', 'c');
+  makeDirectories(deep, 0o700);
+  for (const p of [path.join(d, 'a'), path.join(d, 'a', 'b'), deep]) assert.equal(fs.statSync(p).mode & 0o777, 0o700 & ~process.umask());
+  makeDirectories(deep, 0o700);
+  fs.writeFileSync(path.join(d, 'file'), '');
+  assert.throws(() => makeDirectories(path.join(d, 'file', 'x')), (err: TsdockerError) => err.code === 'ENOTDIR');
+});
+
+test('writeFd: all of the buffer; fileSystemType: statfs(2) f_type', (t) => {
+  const d = dir(t);
+  const fd = fs.openSync(path.join(d, 'f'), 'w');
+  try {
+    assert.equal(writeFd(fd, Buffer.from('x'.repeat(100000))), 100000);
+  } finally {
+    fs.closeSync(fd);
+  }
+  assert.equal(fs.statSync(path.join(d, 'f')).size, 100000);
+  assert.throws(() => writeFd(-1, Buffer.from('x')), (err: TsdockerError) => err.code === 'EBADF');
+  assert.equal(fileSystemType('/proc'), fs.statfsSync('/proc').type);
+  assert.equal(fileSystemType('/proc'), 0x9fa0); // PROC_SUPER_MAGIC
+  assert.throws(() => fileSystemType(path.join(d, 'missing')), (err: TsdockerError) => err.code === 'ENOENT');
+});

@@ -5,11 +5,10 @@
 //   tmpfs with cgroup2 on /sys/fs/cgroup/unified -> hybrid: v1 controllers, plus a v2 tree that
 //                                                systemd uses only to track processes
 //   tmpfs without it                          -> legacy: v1 only, one mount per controller
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError, isNodeError } from '../../errors';
 import type { CgroupMode } from './types';
-import { readText } from '../../sys/libc';
+import { fileSystemType, readText } from '../../sys/libc';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** statfs f_type values from linux/magic.h. */
@@ -34,7 +33,7 @@ export function modeFromTypes(rootType: number, unifiedType: number | undefined,
 
 function fsType(dir: string): number | undefined {
   try {
-    return fs.statfsSync(dir).type;
+    return fileSystemType(dir);
   } catch (err) {
     if (isNodeError(err, 'ENOENT')) return undefined;
     throw new TsdockerError(`statfs ${dir}: ${isNodeError(err) ? err.code : String(err)}`, { path: dir, cause: err });

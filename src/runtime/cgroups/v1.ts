@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsdockerError } from '../../errors';
 import { childPath } from '../../fsutil';
+import { readDirectoryTypes, readSymlink } from '../../sys/libc';
 import { trace } from '../../trace';
 import { pidsMax } from './convert';
 import { DEFAULT_DEVICE_RULES, formatDeviceRule } from './devices';
@@ -39,20 +40,20 @@ function mountedHierarchies(root: string, hybrid: boolean): Map<string, string> 
   // One listing of the root (a tmpfs of mount points) and a readlink for each symbolic link that
   // systemd makes for comounted controllers (cpu -> cpu,cpuacct): realpath(3) for each name took
   // five system calls, 45 for the nine names here.
-  let entries: fs.Dirent[];
+  let entries: Map<string, string>;
   try {
-    entries = fs.readdirSync(root, { withFileTypes: true });
+    entries = readDirectoryTypes(root);
   } catch {
     return new Map();
   }
-  const dirs = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
-  const links = new Set(entries.filter((e) => e.isSymbolicLink()).map((e) => e.name));
+  const dirs = new Set([...entries].filter(([, type]) => type === 'd').map(([name]) => name));
+  const links = new Set([...entries].filter(([, type]) => type === 'l').map(([name]) => name));
   const out = new Map<string, string>();
   for (const controller of hybrid ? [...V1_CONTROLLERS, 'unified'] : V1_CONTROLLERS) {
     if (dirs.has(controller)) {
       out.set(controller, path.join(root, controller));
     } else if (links.has(controller)) {
-      const target = path.resolve(root, fs.readlinkSync(path.join(root, controller)));
+      const target = path.resolve(root, readSymlink(path.join(root, controller)));
       if (path.dirname(target) === path.resolve(root) && dirs.has(path.basename(target))) out.set(controller, target);
     }
     // otherwise not mounted on this host
