@@ -1420,7 +1420,7 @@ static napi_value js_getrandom(napi_env env, napi_callback_info info)
 	void *data = NULL;
 	size_t size = 0;
 	if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || napi_get_buffer_info(env, arg, &data, &size) != napi_ok) {
-		napi_throw_type_error(env, NULL, "expected a Buffer");
+		napi_throw_type_error(env, NULL, "expected a Buffer or Uint8Array");
 		return NULL;
 	}
 	for (size_t got = 0; got < size;) {

@@ -91,9 +91,12 @@ const IFNAMSIZ = 16; // linux/if.h: a name and its NUL
 // The byte order of this machine's integers (os.endianness() without loading node:os, ~0.5 ms).
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** One netlink message, written into a Buffer that grows as needed. */
+/** One netlink message, written into a Uint8Array that grows as needed, through a DataView: Buffer's
+ *  writeUInt32LE and the like are JavaScript that V8 compiles on their first call, in every
+ *  process (docs/runtime.md); DataView's are V8's own. */
 class MessageWriter {
-  private buf = Buffer.alloc(256); // zero-filled: the padding is already there
+  private buf = new Uint8Array(256); // zero-filled: the padding is already there
+  private view = new DataView(this.buf.buffer);
   private len = 0;
 
   /** struct nlmsghdr; its nlmsg_len is filled in by finish(). */
@@ -116,7 +119,7 @@ class MessageWriter {
   }
 
   /** An attribute: struct rtattr, then the value, then padding to a multiple of 4. */
-  attr(type: number, value: Buffer): void {
+  attr(type: number, value: Uint8Array): void {
     this.u16(4 + value.length); // rta_len: header and value, not the padding
     this.u16(type);
     this.bytes(value);
@@ -125,13 +128,12 @@ class MessageWriter {
 
   /** A string attribute, ended by a NUL as iproute2 sends IFLA_IFNAME. */
   attrString(type: number, s: string): void {
-    this.attr(type, Buffer.from(s + '\0'));
+    this.attr(type, utf8(s + '\0'));
   }
 
   attrU32(type: number, n: number): void {
-    const b = Buffer.alloc(4);
-    if (littleEndian) b.writeUInt32LE(n);
-    else b.writeUInt32BE(n);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n, littleEndian);
     this.attr(type, b);
   }
 
@@ -145,43 +147,44 @@ class MessageWriter {
 
   /** The nested attribute that began at `start` holds everything written since. */
   nestEnd(start: number): void {
-    this.put16(start, this.len - start);
+    this.view.setUint16(start, this.len - start, littleEndian);
   }
 
   /** The message, its nlmsg_len filled in. */
-  finish(): Buffer {
-    this.put32(0, this.len);
-    return Buffer.from(this.buf.subarray(0, this.len));
+  finish(): Uint8Array {
+    this.view.setUint32(0, this.len, littleEndian);
+    return this.buf.slice(0, this.len);
   }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(bigger);
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    bigger.set(this.buf);
     this.buf = bigger;
+    this.view = new DataView(bigger.buffer);
   }
 
   private u8(n: number): void {
     this.room(1);
-    this.buf.writeUInt8(n, this.len);
+    this.buf[this.len] = n;
     this.len += 1;
   }
 
   private u16(n: number): void {
     this.room(2);
-    this.put16(this.len, n);
+    this.view.setUint16(this.len, n, littleEndian);
     this.len += 2;
   }
 
   private u32(n: number): void {
     this.room(4);
-    this.put32(this.len, n);
+    this.view.setUint32(this.len, n, littleEndian);
     this.len += 4;
   }
 
-  private bytes(b: Buffer): void {
+  private bytes(b: Uint8Array): void {
     this.room(b.length);
-    b.copy(this.buf, this.len);
+    this.buf.set(b, this.len);
     this.len += b.length;
   }
 
@@ -191,30 +194,29 @@ class MessageWriter {
     this.room(aligned - this.len);
     this.len = aligned;
   }
+}
 
-  private put16(at: number, n: number): void {
-    if (littleEndian) this.buf.writeUInt16LE(n, at);
-    else this.buf.writeUInt16BE(n, at);
-  }
-
-  private put32(at: number, n: number): void {
-    if (littleEndian) this.buf.writeUInt32LE(n, at);
-    else this.buf.writeUInt32BE(n, at);
-  }
+/** A string's UTF-8 bytes: device names are ASCII, one byte a character; anything else goes
+ *  through Buffer. */
+function utf8(s: string): Uint8Array {
+  if (!/^[\x00-\x7f]*$/.test(s)) return Buffer.from(s);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 /** A device name the kernel accepts (dev_valid_name): 1-15 bytes, not . or .., no /, : or space. */
 function checkName(name: string): void {
-  const bytes = Buffer.byteLength(name);
+  const bytes = utf8(name).length;
   if (bytes === 0 || bytes >= IFNAMSIZ || name === '.' || name === '..' || /[/:\s]/.test(name)) {
     throw new TsdockerError(`invalid network device name "${name}" (1 to ${IFNAMSIZ - 1} bytes, no "/", ":" or spaces)`);
   }
 }
 
 /** "02:42:ac:11:00:02" as its 6 bytes. */
-function macBytes(mac: string): Buffer {
+function macBytes(mac: string): Uint8Array {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new TsdockerError(`invalid MAC address "${mac}"`);
-  return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
+  return Uint8Array.from(mac.split(':'), (h) => parseInt(h, 16));
 }
 
 export interface VethPairMessage {
@@ -231,7 +233,7 @@ export interface VethPairMessage {
 }
 
 /** The RTM_NEWLINK that makes the veth pair: the layout is in the comment at the top. */
-export function vethPairMessage(o: VethPairMessage, seq: number): Buffer {
+export function vethPairMessage(o: VethPairMessage, seq: number): Uint8Array {
   checkName(o.host);
   checkName(o.peer);
   const m = new MessageWriter(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq);
@@ -257,7 +259,7 @@ export function vethPairMessage(o: VethPairMessage, seq: number): Buffer {
 }
 
 /** The RTM_DELLINK that deletes the device `name` (both ends, for a veth). */
-export function deleteLinkMessage(name: string, seq: number): Buffer {
+export function deleteLinkMessage(name: string, seq: number): Uint8Array {
   checkName(name);
   const m = new MessageWriter(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
   m.ifinfomsg();

@@ -155,7 +155,7 @@ export class Helper {
    *  event loop, Node would first run what V8 queued meanwhile: in a `run`, a young-generation GC
    *  (~2.5 ms here) that now runs later, while the child makes its root filesystem (about 3 ms
    *  less per `run --rm --network none`, measured). A signal to tsdocker waits for that read. */
-  read(onData: (chunk: Buffer) => void, onClose: (status: WaitStatus) => void): void {
+  read(onData: (chunk: Uint8Array) => void, onClose: (status: WaitStatus) => void): void {
     this.onClose = onClose;
     const first = this.readNow();
     if (first) onData(first);
@@ -168,8 +168,8 @@ export class Helper {
 
   /** One blocking read(2) of fd 4: what the helper has sent, or undefined at end of file (or
    *  if the read fails: the event loop's reader then meets the same). */
-  private readNow(): Buffer | undefined {
-    const buf = Buffer.allocUnsafe(4096);
+  private readNow(): Uint8Array | undefined {
+    const buf = new Uint8Array(4096);
     try {
       const n = fs.readSync(this.fromHelper, buf, 0, buf.length, null);
       return n > 0 ? buf.subarray(0, n) : undefined;

@@ -199,6 +199,17 @@ function header(type: number, length: number): string {
     length & 0xff, (length >>> 8) & 0xff, (length >>> 16) & 0xff, length >>> 24);
 }
 
+/** UTF-8 bytes as a string: ASCII (the helper's messages nearly always are) one character a byte,
+ *  the rest through Buffer. */
+function utf8Text(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] >= 0x80) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    text += String.fromCharCode(bytes[i]);
+  }
+  return text;
+}
+
 function decodeOne(type: number, f: string[]): FromHelper {
   switch (type) {
     case MessageType.Pid: return { type: MessageType.Pid, pid: Number(f[0]) };
@@ -210,19 +221,25 @@ function decodeOne(type: number, f: string[]): FromHelper {
   }
 }
 
-/** Splits a byte stream from fd 4 into messages; feed it chunks as they arrive. */
+/** Splits a byte stream from fd 4 into messages; feed it chunks as they arrive. Plain Uint8Arrays
+ *  and a DataView: Buffer's concat and readUInt32LE are JavaScript V8 compiles on their first
+ *  call, in every process (docs/runtime.md). */
 export class Decoder {
-  private buffered = Buffer.alloc(0);
+  private buffered = new Uint8Array(0);
 
-  push(chunk: Buffer): FromHelper[] {
-    this.buffered = Buffer.concat([this.buffered, chunk]);
+  push(chunk: Uint8Array): FromHelper[] {
+    const all = new Uint8Array(this.buffered.length + chunk.length);
+    all.set(this.buffered);
+    all.set(chunk, this.buffered.length);
+    this.buffered = all;
     const out: FromHelper[] = [];
     while (this.buffered.length >= 8) {
-      const type = this.buffered.readUInt32LE(0);
-      const length = this.buffered.readUInt32LE(4);
+      const view = new DataView(this.buffered.buffer, this.buffered.byteOffset, 8);
+      const type = view.getUint32(0, true);
+      const length = view.getUint32(4, true);
       if (length > MAX_MESSAGE) throw new Error(`message of ${length} bytes from the runtime helper`);
       if (this.buffered.length < 8 + length) break;
-      const payload = this.buffered.subarray(8, 8 + length).toString('utf8');
+      const payload = utf8Text(this.buffered.subarray(8, 8 + length));
       this.buffered = this.buffered.subarray(8 + length);
       const f = payload.split('\0');
       f.pop(); // the text after the last NUL is empty

@@ -65,7 +65,7 @@ export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | 
     // Closing fd 3 is how the helper learns that Node has gone: the Helper keeps it open until the
     // helper exits.
 
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk: Uint8Array): void => {
       if (settled) return;
       let received;
       try {

@@ -51,7 +51,7 @@ interface Sys {
   /** how the program ended and what it printed, or -errno when it could not start */
   runSync(file: string, argv: string[], env: string[], input: Buffer | null, timeoutMs: number): Ran | number;
   /** 0 when the kernel acked the netlink message, or -errno (the kernel's, or the socket's) */
-  rtnetlink(request: Buffer): number;
+  rtnetlink(request: Uint8Array): number;
   /** the content as UTF-8, or -errno (-EFBIG past `max` bytes, -EINVAL if not a regular file) */
   readFile(path: string, max: number, flags: number): string | number;
   /** 0 or -errno */
@@ -77,8 +77,8 @@ interface Sys {
   write(fd: number, data: Buffer): number;
   /** 0, or the first failure: [-errno, path] */
   removeTree(path: string): 0 | [number, string];
-  /** the Buffer's length once filled, or -errno */
-  getrandom(buffer: Buffer): number;
+  /** the array's length once filled, or -errno */
+  getrandom(buffer: Uint8Array): number;
 }
 
 let sys: Sys | undefined;
@@ -270,7 +270,7 @@ export function runSync(file: string, argv: string[], env: string[], input: Buff
  * The kernel's error is thrown with `what` naming the operation: "rtnetlink create veth pair
  * vethab12cd3/eth0: EEXIST (file exists)".
  */
-export function rtnetlink(request: Buffer, what: string): void {
+export function rtnetlink(request: Uint8Array, what: string): void {
   check(load().rtnetlink(request), 'rtnetlink', what);
 }
 
@@ -401,7 +401,7 @@ export function removeTreeAt(file: string): void {
 }
 
 /** Fill `buf` with random bytes from the kernel (getrandom(2)). */
-export function fillRandom(buf: Buffer): Buffer {
+export function fillRandom<T extends Uint8Array>(buf: T): T {
   check(load().getrandom(buf), 'getrandom', 'random bytes');
   return buf;
 }

@@ -76,7 +76,7 @@ const VETH_PARTS: [string, number, Buffer][] = [
 ];
 
 test('RTM_NEWLINK of a veth pair: every byte, part by part', { skip }, () => {
-  const m = vethPairMessage(veth, 42);
+  const m = Buffer.from(vethPairMessage(veth, 42));
   assert.equal(m.length, 160);
   let end = 0;
   for (const [name, offset, expected] of VETH_PARTS) {
@@ -101,7 +101,7 @@ function walk(m: Buffer, start: number, end: number, visit: (type: number, at: n
 }
 
 test('RTM_NEWLINK: the nesting reads back as LINKINFO > INFO_DATA > PEER > ifinfomsg + attributes', { skip }, () => {
-  const m = vethPairMessage({ ...veth, host: 'veth1', peer: 'eth12', peerMac: 'AA:bb:cc:dd:ee:0F', peerNetnsFd: 1000, masterIndex: 70000 }, 0xfffffffe);
+  const m = Buffer.from(vethPairMessage({ ...veth, host: 'veth1', peer: 'eth12', peerMac: 'AA:bb:cc:dd:ee:0F', peerNetnsFd: 1000, masterIndex: 70000 }, 0xfffffffe));
   assert.equal(m.readUInt32LE(0), m.length, 'nlmsg_len');
   assert.equal(m.length % 4, 0);
   assert.equal(m.readUInt32LE(8), 0xfffffffe, 'nlmsg_seq');
@@ -131,7 +131,7 @@ test('RTM_NEWLINK: the nesting reads back as LINKINFO > INFO_DATA > PEER > ifinf
 });
 
 test('RTM_DELLINK: header, zero ifinfomsg, IFLA_IFNAME; nlmsg_len counts the last padding', { skip }, () => {
-  const m = deleteLinkMessage('veth0', 7);
+  const m = Buffer.from(deleteLinkMessage('veth0', 7));
   assert.equal(m.toString('hex'), hex(`
     2c 00 00 00   # nlmsg_len 44 = 16 + 16 + 12
     11 00         # RTM_DELLINK (17)
@@ -142,7 +142,7 @@ test('RTM_DELLINK: header, zero ifinfomsg, IFLA_IFNAME; nlmsg_len counts the las
     0a 00 03 00   # rta_len 10 = 4 + "veth0\\0", IFLA_IFNAME
     76 65 74 68 30 00  00 00   # "veth0\\0", 2 bytes of padding`).toString('hex'));
   // A 15-byte name (the longest) with its NUL fills 16 bytes: no padding.
-  const long = deleteLinkMessage('abcdefghijklmno', 1);
+  const long = Buffer.from(deleteLinkMessage('abcdefghijklmno', 1));
   assert.equal(long.length, 16 + 16 + 4 + 16);
   assert.equal(long.readUInt16LE(32), 20);
 });

@@ -56,12 +56,16 @@ test('the decoder reassembles messages split across chunks', () => {
     h.writeUInt32LE(payload.length, 4);
     return Buffer.concat([h, payload]);
   };
-  const all = Buffer.concat([frame(30, ['1234']), frame(32, ['exec', '13', 'exec: "/x"']), frame(33, ['137', '9'])]);
+  const all = Buffer.concat([frame(30, ['1234']), frame(32, ['exec', '13', 'exec: "/x"']),
+    frame(32, ['mount', '2', 'mount /caf\u00e9 \u2603']), frame(33, ['137', '9'])]);
   const d = new Decoder();
-  const got = [...d.push(all.subarray(0, 5)), ...d.push(all.subarray(5, 20)), ...d.push(all.subarray(20))];
+  // Cut anywhere, inside the UTF-8 of a character too; as Buffers (from the addon) or plain Uint8Arrays.
+  const got = [...d.push(all.subarray(0, 5)), ...d.push(new Uint8Array(all.subarray(5, 20))), ...d.push(all.subarray(20, 67)),
+    ...d.push(all.subarray(67))];
   assert.deepEqual(got, [
     { type: MessageType.Pid, pid: 1234 },
     { type: MessageType.Error, stage: 'exec', errno: 13, message: 'exec: "/x"' },
+    { type: MessageType.Error, stage: 'mount', errno: 2, message: 'mount /caf\u00e9 \u2603' },
     { type: MessageType.Exit, code: 137, signal: 9 },
   ]);
 });
