@@ -1277,25 +1277,26 @@ static napi_value js_readlink(napi_env env, napi_callback_info info)
 	return v;
 }
 
-/* symlink(target, path), rename(from, to): symlink(2), rename(2); 0 or -errno. */
-static napi_value js_symlink(napi_env env, napi_callback_info info)
+/* A system call on two paths, its two string arguments: 0 or -errno. */
+static napi_value two_paths(napi_env env, napi_callback_info info, int (*call)(const char *, const char *))
 {
 	struct args a;
 	if (get_args(env, info, &a, 1 | 2) < 0)
 		return NULL;
-	napi_value v = result(env, a.s[0] && a.s[1] ? symlink(a.s[0], a.s[1]) : (errno = EINVAL, -1));
+	napi_value v = result(env, a.s[0] && a.s[1] ? call(a.s[0], a.s[1]) : (errno = EINVAL, -1));
 	free_args(&a);
 	return v;
 }
 
+/* symlink(target, path), rename(from, to): symlink(2), rename(2). */
+static napi_value js_symlink(napi_env env, napi_callback_info info)
+{
+	return two_paths(env, info, symlink);
+}
+
 static napi_value js_rename(napi_env env, napi_callback_info info)
 {
-	struct args a;
-	if (get_args(env, info, &a, 1 | 2) < 0)
-		return NULL;
-	napi_value v = result(env, a.s[0] && a.s[1] ? rename(a.s[0], a.s[1]) : (errno = EINVAL, -1));
-	free_args(&a);
-	return v;
+	return two_paths(env, info, rename);
 }
 
 /* write(fd, buffer): write(2) of the whole Buffer, retried after a short write or EINTR; the bytes
