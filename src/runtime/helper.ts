@@ -132,12 +132,11 @@ export class Helper {
   /** Write to the helper's fd 3. A helper that has died shows as its exit without a status, so
    *  a failed write (EPIPE) is not the error to report. */
   write(data: Buffer): void {
-    for (let off = 0; off < data.length && this.toHelper >= 0;) {
-      try {
-        off += writeFd(this.toHelper, off === 0 ? data : data.subarray(off));
-      } catch {
-        return;
-      }
+    if (this.toHelper < 0) return;
+    try {
+      writeFd(this.toHelper, data); // all of it: the addon writes again after a short write
+    } catch {
+      // EPIPE: the helper is gone, and its exit is the news
     }
   }
 

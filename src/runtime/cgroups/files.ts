@@ -2,10 +2,9 @@
 // `--trace` shows each file and value, and every failure names the file, the value and, where the
 // kernel's errno is cryptic, what it usually means (see cgroups(7) and the kernel's
 // Documentation/admin-guide/cgroup-v1/ and cgroup-v2.rst).
-import * as fs from 'node:fs';
 import { TsdockerError, isNodeError, strerror } from '../../errors';
 import { childPath } from '../../fsutil';
-import { O_TRUNC, O_WRONLY, makeDirectory, readText, removeDirectory, writeText } from '../../sys/libc';
+import { O_TRUNC, O_WRONLY, makeDirectory, readDirectoryTypes, readText, removeDirectory, writeText } from '../../sys/libc';
 import { trace } from '../../trace';
 
 /** Write `value` to `<dir>/<file>`, as `echo value > file` would. */
@@ -185,16 +184,22 @@ export function removeCgroupDir(dir: string): void {
   }
 }
 
+/** The directories in `dir` (the cgroups under a cgroup, or the hierarchies under the cgroup
+ *  root, where systemd's symbolic links for comounted ones are left out). Throws as readdir does. */
+export function subdirectories(dir: string): string[] {
+  return [...readDirectoryTypes(dir)].filter(([, type]) => type === 'd').map(([name]) => name);
+}
+
 /** rmdir the cgroups under `dir`; true when there were any. */
 function removeChildCgroups(dir: string): boolean {
-  let children: fs.Dirent[];
+  let children: string[];
   try {
-    children = fs.readdirSync(dir, { withFileTypes: true }).filter((c) => c.isDirectory());
+    children = subdirectories(dir);
   } catch (err) {
     if (isNodeError(err, 'ENOENT')) return false;
     throw wrapRemove(dir, err);
   }
-  for (const child of children) removeCgroupDir(childPath(dir, child.name));
+  for (const child of children) removeCgroupDir(childPath(dir, child));
   return children.length > 0;
 }
 

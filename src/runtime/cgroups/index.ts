@@ -15,6 +15,7 @@ import { childPath } from '../../fsutil';
 import { removeDirectory } from '../../sys/libc';
 import { trace } from '../../trace';
 import { CGROUP_ROOT, checkHybrid, detectMode } from './detect';
+import { subdirectories } from './files';
 import { createV1, loadV1, requiredV1Controllers } from './v1';
 import { createV2, loadV2 } from './v2';
 import type { Cgroup, CgroupOptions, LinuxResources } from './types';
@@ -55,11 +56,11 @@ export function loadCgroup(name: string, opts: CgroupOptions = {}): Cgroup | und
  */
 export function removeEmptyParents(opts: { root?: string } = {}): string[] {
   const root = opts.root ?? CGROUP_ROOT;
-  const hierarchies = detectMode(root) === 'unified' ? [root] : subdirectories(root).map((c) => childPath(root, c));
+  const hierarchies = detectMode(root) === 'unified' ? [root] : subdirectoriesOrNone(root).map((c) => childPath(root, c));
   const removed: string[] = [];
   for (const hierarchy of hierarchies) {
     const parent = childPath(hierarchy, 'tsdocker');
-    if (!fs.existsSync(parent) || subdirectories(parent).length > 0) continue;
+    if (!fs.existsSync(parent) || subdirectoriesOrNone(parent).length > 0) continue;
     try {
       removeDirectory(parent);
       trace('cgroup', `rmdir ${parent} (no container cgroup in it)`);
@@ -71,10 +72,9 @@ export function removeEmptyParents(opts: { root?: string } = {}): string[] {
   return removed;
 }
 
-/** The directories in `dir` (the symbolic links to comounted hierarchies left out); none if it is missing. */
-function subdirectories(dir: string): string[] {
+function subdirectoriesOrNone(dir: string): string[] {
   try {
-    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    return subdirectories(dir);
   } catch {
     return [];
   }
