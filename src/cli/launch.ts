@@ -9,7 +9,8 @@
 // a cache before it runs anything, and one cache for every command used had grown to 700 KB,
 // twice what `run` needs (about 5 ms more). Before compiling, the loader takes the command from
 // argv (the first word that is neither an option nor --root's value; an alias has a cache of its
-// own, and a wrong guess would only cost time). A command's cache is written after its first
+// own, and a wrong guess would only cost time); a line without one (--help, --version) has
+// tsdocker.bin, without which V8 parsed the whole bundle first (~20 ms). A command's cache is written after its first
 // successful run, and again when V8 rejects it (made by another Node version or with other V8
 // flags). It holds only the functions that run used: a cache made by a first `run -d` left out
 // the foreground path, and every later `run --rm` compiled it again (8 ms here). So a successful
@@ -61,7 +62,7 @@ export function launch(argv: string[]): void {
   cli.main(argv).then((status) => {
     // After a success only: a first `run` that failed early (no such image) would have compiled
     // little of what later runs need.
-    if (status === 0 && cli.commandName() && file !== undefined) {
+    if (status === 0 && cli.commandName() !== undefined && file !== undefined) {
       const fresh = cachedData === undefined || script.cachedDataRejected === true;
       const seen = fresh ? [] : readSeen(file, map);
       const signature = flagSignature(argv);
@@ -88,8 +89,10 @@ export function flagSignature(argv: string[]): string {
   return [...new Set(words.filter((w) => /^--?[A-Za-z]/.test(w)).map((w) => w.split('=')[0]))].sort().join(' ');
 }
 
-/** <dir>/<command>.bin; a word that cannot be a command's name has no cache. */
+/** <dir>/<command>.bin, or <dir>/tsdocker.bin for a line without a command; a word that cannot be
+ *  a command's name has no cache. */
 function cacheFile(dir: string, command: string): string | undefined {
+  if (command === '') return path.join(dir, 'tsdocker.bin');
   return /^[a-z][a-z0-9-]{0,31}$/.test(command) ? path.join(dir, `${command}.bin`) : undefined;
 }
 

@@ -58,8 +58,13 @@ test('a cache per command: made after its first run, made again when V8 rejects 
   fs.rmSync(volume, { force: true });
   assert.equal(tsdocker(['--root', ROOT, 'volume', 'ls']).status, 0);
   assert.ok(fs.statSync(volume).size > 0, 'made on the first run, named by the command word');
+  const global = path.join(CACHES, 'tsdocker.bin');
+  fs.rmSync(global, { force: true });
   assert.equal(tsdocker(['--version']).stdout, `${VERSION}\n`);
-  assert.ok(!fs.existsSync(path.join(CACHES, '.bin')), 'no command, no cache');
+  assert.ok(fs.statSync(global).size > 0, 'a line without a command (--version, --help) has a cache too');
+  assert.equal(fs.readFileSync(path.join(CACHES, 'tsdocker.seen'), 'utf8'), '--version\n');
+  assert.equal(tsdocker(['--help']).status, 0);
+  assert.equal(fs.readFileSync(path.join(CACHES, 'tsdocker.seen'), 'utf8'), '--version\n--help\n');
 });
 
 test('TSDOCKER_NO_BUNDLE=1 runs the compiled modules one by one, with the same result', () => {
