@@ -267,6 +267,22 @@ test('v1: memory limit raised and lowered with swap set', { skip: skip || (mode 
   assert.equal(read(dir, 'memory.memsw.limit_in_bytes'), String(16 * MiB));
 });
 
+test('v1: a container\'s cpuset is its parent\'s, which mkdir copies (clone_children on tsdocker/)', { skip: skip || (mode === 'unified' && 'v1 only') || (!fs.existsSync(path.join(ROOT, 'cpuset')) && 'no cpuset hierarchy') }, (t) => {
+  const rootFlag = read(path.join(ROOT, 'cpuset'), 'cgroup.clone_children');
+  const dir = dirOf(newCgroup(t, {}), 'cpuset');
+  const parent = path.dirname(dir);
+  assert.notEqual(read(parent, 'cpuset.cpus'), '');
+  assert.equal(read(dir, 'cpuset.cpus'), read(parent, 'cpuset.cpus'));
+  assert.equal(read(dir, 'cpuset.mems'), read(parent, 'cpuset.mems'));
+  assert.equal(read(parent, 'cgroup.clone_children'), '1');
+  // The kernel does the copying now: a directory made by hand has them at once.
+  const byHand = path.join(parent, uniqueName());
+  fs.mkdirSync(byHand);
+  onCleanup(t, () => fs.rmdirSync(byHand));
+  assert.equal(read(byHand, 'cpuset.cpus'), read(parent, 'cpuset.cpus'));
+  assert.equal(read(path.dirname(parent), 'cgroup.clone_children'), rootFlag, 'the hierarchy\'s root is left as it was');
+});
+
 test('a bad value is one clear error naming the file, and nothing is left behind', { skip }, () => {
   const name = uniqueName();
   // 100 us is below the kernel's 1 ms minimum for a CFS period.
