@@ -26,7 +26,7 @@ function fakeV1(t: { after: (fn: () => void) => void }): string {
 function kernelFiles(root: string, id: string): void {
   const dir = (c: string): string => path.join(root, c, 'tsdocker', id);
   const common = { 'cgroup.procs': '' };
-  write(path.join(root, 'cpuset', 'tsdocker'), { 'cpuset.cpus': '', 'cpuset.mems': '' });
+  write(path.join(root, 'cpuset', 'tsdocker'), { 'cpuset.cpus': '', 'cpuset.mems': '', 'cgroup.clone_children': '0' });
   write(dir('cpu,cpuacct'), { ...common, 'cpu.shares': '1024', 'cpu.cfs_quota_us': '-1', 'cpu.cfs_period_us': '100000', 'cpuacct.usage': '123' });
   write(dir('cpuset'), { ...common, 'cpuset.cpus': '', 'cpuset.mems': '' });
   write(dir('memory'), {
@@ -82,9 +82,18 @@ test('limits go to each controller file in v1 units', (t) => {
   assert.equal(read(path.join(dir('cpuset'), 'cpuset.cpus')), '1');
   assert.equal(read(path.join(dir('cpuset'), 'cpuset.mems')), '0', 'mems inherited from the parent');
   assert.equal(read(path.join(root, 'cpuset', 'tsdocker', 'cpuset.cpus')), '0-3', 'the tsdocker/ level inherits too');
+  assert.equal(read(path.join(root, 'cpuset', 'tsdocker', 'cgroup.clone_children')), '1', 'so the kernel fills the next ones');
   assert.equal(read(path.join(dir('pids'), 'pids.max')), '20');
   // cpu and cpuacct share one directory, which appears once.
   assert.deepEqual([...cg.paths].sort(), ['cpu,cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids'].map(dir).sort());
+});
+
+test('cpuset: a cgroup the kernel made with its parent\'s cpus and mems (clone_children) is left as it is', (t) => {
+  const root = fakeV1(t);
+  kernelFiles(root, 'c1');
+  write(path.join(root, 'cpuset', 'tsdocker', 'c1'), { 'cpuset.cpus': '0-3', 'cpuset.mems': '0' });
+  const made = writes(() => createCgroup('c1', undefined, { root, mode: 'legacy' }));
+  assert.deepEqual(made.filter((w) => /^(cpuset|cgroup\.clone_children)/.test(w)), []);
 });
 
 test('devices: deny everything, then Docker\'s allow list in order', (t) => {
