@@ -21,6 +21,35 @@ import { Decoder, MessageType, encodeAll, type ErrorMsg, type ExitMsg, type ToHe
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
+/** The helper of the session under way, which the signals go to; undefined between sessions. */
+let target: Helper | undefined;
+let listening = false;
+
+/**
+ * The listeners are added with the first session and then stay: adding or removing one is a
+ * libuv signal handle started or stopped (sigaction(2) and a lock: ~50 us each), and tsdocker ends
+ * soon after its session anyway. A signal that comes when no session is under way does what it
+ * would have done without them: the listeners go, and the signal is raised again (the default
+ * action, or another listener's).
+ */
+function forwardSignals(helper: Helper): void {
+  target = helper;
+  if (listening) return;
+  listening = true;
+  for (const sig of FORWARDED) process.on(sig, forward);
+}
+
+function forward(sig: NodeJS.Signals): void {
+  if (target) {
+    trace('signal', `forward ${sig} to the runtime helper`);
+    target.kill(sig);
+    return;
+  }
+  listening = false;
+  for (const s of FORWARDED) process.off(s, forward);
+  process.kill(process.pid, sig);
+}
+
 export interface SessionHandlers {
   /** PID: the child waits until this returns. A throw aborts: the command never runs. */
   onPid(pid: number): void;
@@ -50,15 +79,11 @@ export function converse(helper: Helper, h: SessionHandlers): Promise<ExitMsg | 
     let exit: ExitMsg | undefined;
     let settled = false;
 
-    const forward = (sig: NodeJS.Signals): void => {
-      trace('signal', `forward ${sig} to the runtime helper`);
-      helper.kill(sig);
-    };
-    for (const sig of FORWARDED) process.on(sig, forward);
+    forwardSignals(helper);
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      for (const sig of FORWARDED) process.off(sig, forward);
+      if (target === helper) target = undefined;
       return true;
     };
 
