@@ -53,7 +53,24 @@ test('a name in use is refused; a removed container\'s name is reused', (t) => {
   fs.rmSync(containerDir(A, root), { recursive: true }); // as if tsdocker died during rm
   reserveName('web', B, root);
   releaseName('web', A, root); // not A's any more: kept
-  assert.equal(fs.readlinkSync(path.join(root, 'containers/names/web')), B);
+  assert.equal(fs.readlinkSync(path.join(root, 'containers/names/web')), B.slice(0, 12));
+});
+
+test('a name\'s link holds the short id, which fits in the inode; whole ids (an older store) read the same', (t) => {
+  const root = tempRoot(t);
+  const twin = A.slice(0, 12) + 'b'.repeat(52); // begins as A does
+  newRecord(root, A, 'web');
+  newRecord(root, twin, 'api');
+  newRecord(root, B, 'db');
+  assert.equal(fs.readlinkSync(path.join(root, 'containers/names/web')), 'a'.repeat(12));
+  assert.equal(findId('web', root), A);
+  assert.equal(findId('api', root), twin, 'two ids that begin alike: the record with the name');
+  assert.throws(() => reserveName('api', B, root), /already in use by container "a{12}b{52}"/);
+  fs.rmSync(path.join(root, 'containers/names/db'));
+  fs.symlinkSync(B, path.join(root, 'containers/names/db'));
+  assert.equal(findId('db', root), B);
+  releaseName('db', B, root);
+  assert.throws(() => findId('db', root), /no such container: db/);
 });
 
 test('a late writer never recreates a removed container', (t) => {
