@@ -10,9 +10,9 @@
 // twice what `run` needs (about 5 ms more). Before compiling, the loader takes the command from
 // argv (the first word that is neither an option nor --root's value; an alias has a cache of its
 // own, and a wrong guess would only cost time); a line without one (--help, --version) has
-// tsdocker.bin, without which V8 parsed the whole bundle first (~20 ms). A command's cache is written after its first
-// successful run, and again when V8 rejects it (made by another Node version or with other V8
-// flags). It holds only the functions that run used: a cache made by a first `run -d` left out
+// tsdocker.bin, without which V8 parsed the whole bundle first (~20 ms). A command's cache is
+// written after its first successful run, and again when V8 rejects it (made by another Node
+// version or with other V8 flags). It holds only the functions that run used: a cache made by a first `run -d` left out
 // the foreground path, and every later `run --rm` compiled it again (8 ms here). So a successful
 // command line whose options (flagSignature: "-d", "--rm -p") the cache has not seen yet writes
 // it once more: V8 serializes every function this process has compiled, the cache's own included,

@@ -13,11 +13,14 @@ const SESSION = path.join(__dirname, '..', '..', 'src', 'runtime', 'session.js')
 // Runs in a child process: two sessions one after the other, each ended by an EXIT message.
 const SCRIPT = `
 const { converse } = require(${JSON.stringify(SESSION)});
-const exitFrame = () => { const b = Buffer.alloc(8 + 4); b.writeUInt32LE(33, 0); b.writeUInt32LE(4, 4); b.write('0\\0' + '0\\0', 8); return b; };
+// EXIT (33) with code 0 and signal 0: two NUL-terminated fields.
+const exitFrame = () => Buffer.from([33, 0, 0, 0, 4, 0, 0, 0, 0x30, 0, 0x30, 0]);
 const got = [];
 function session(name) {
   let onData;
-  const helper = { kill: (sig) => got.push(name + ' ' + sig), write() {}, read(data) { onData = data; }, closeInput() {}, release() {} };
+  const helper = {
+    kill: (sig) => got.push(name + ' ' + sig), read(data) { onData = data; }, write() {}, closeInput() {}, release() {},
+  };
   const done = converse(helper, { onPid() {}, toError: (m) => new Error(m.message) });
   return { done, end: () => onData(exitFrame()) };
 }
