@@ -1,8 +1,7 @@
 import type { Argv } from './parser';
-import { TsdockerError } from '../errors';
-import { table } from '../format';
 import { listContainers } from '../container/list';
 import { PS_HEADER, psJson, psRow } from '../container/status';
+import { printList } from './list-format';
 
 export const command = 'ps';
 export const describe = 'List containers';
@@ -13,13 +12,21 @@ export function builder(y: Argv): Argv {
     .option('all', { alias: 'a', type: 'boolean', describe: 'Show all containers (default shows just running)' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only display container IDs' })
     .option('no-trunc', { type: 'boolean', describe: "Don't truncate output" })
-    .option('format', { type: 'string', describe: "Format output: 'table' or 'json' (one JSON object per line)" })
+    .option('format', { type: 'string', describe: "Format output: 'table', 'json' (one JSON object per line), a Go template ('{{.Names}}'), or 'table TEMPLATE'" })
     .example('tsdocker ps', 'running containers')
     .example('tsdocker ps -a', 'all containers, also the exited ones')
-    .example('tsdocker ps -aq', 'just the ids, e.g. for `tsdocker rm -f $(tsdocker ps -aq)`');
+    .example('tsdocker ps -aq', 'just the ids, e.g. for `tsdocker rm -f $(tsdocker ps -aq)`')
+    .example("tsdocker ps --format '{{.Names}}'", 'one name per line (a Go template, as with docker)');
 }
 
 interface Args { all?: boolean; quiet?: boolean; noTrunc?: boolean; format?: string }
+
+/** Docker's column titles for `ps --format 'table ...'` (docker/cli formatter/container.go). */
+const PS_TITLES: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
+  Ports: 'PORTS', State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS',
+  Mounts: 'MOUNTS', Networks: 'NETWORKS', LocalVolumes: 'LOCAL VOLUMES',
+};
 
 export async function handler(args: Args): Promise<number> {
   const now = Date.now();
@@ -27,12 +34,10 @@ export async function handler(args: Args): Promise<number> {
   const containers = listContainers().filter((c) => args.all || c.State.Running);
   if (args.quiet) {
     process.stdout.write(containers.map((c) => (args.noTrunc ? c.Id : c.Id.slice(0, 12)) + '\n').join(''));
-  } else if (args.format === 'json') {
-    process.stdout.write(containers.map((c) => JSON.stringify(psJson(c, opts)) + '\n').join(''));
-  } else if (args.format === undefined || args.format === 'table') {
-    process.stdout.write(table(PS_HEADER, containers.map((c) => psRow(c, opts))));
   } else {
-    throw new TsdockerError(`unsupported --format ${args.format}: use 'table' or 'json'`);
+    printList(args.format, containers, {
+      header: PS_HEADER, row: (c) => psRow(c, opts), fields: (c) => psJson(c, opts), titles: PS_TITLES,
+    });
   }
   return 0;
 }

@@ -53,6 +53,7 @@ test('pull, images, and a second pull that finds the image up to date', { skip }
   assert.equal(json[0].Tag, 'latest');
   const ids = c.run(['image', 'ls', '-q']).stdout.trim();
   assert.equal(ids, json[0].ID);
+  assert.equal(c.run(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']).stdout, `${ref} ${ids}\n`);
 
   const again = c.run(['pull', ref]);
   assert.equal(again.status, 0, again.stderr);

@@ -27,6 +27,12 @@ describe('container records', { skip }, () => {
     assert.match(row, /^[a-f0-9]{12} {3}\S+busybox:latest {3}"sh -c exit 7" {3,}(Less than a second|\d+ seconds?) ago {3}Exited \(7\) /);
     const j = ts(['ps', '-a', '--format', 'json']).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((c) => c.Names === 'done');
     assert.equal(j.State, 'exited');
+    // Docker's templates: one line per container, or a table of the chosen columns.
+    assert.ok(ts(['ps', '-a', '--format', '{{.Names}}: {{.State}}']).stdout.split('\n').includes('done: exited'));
+    const chosen = ts(['ps', '-a', '--format', 'table {{.Names}}\\t{{.Status}}']).stdout.split('\n');
+    assert.match(chosen[0], /^NAMES {3,}STATUS$/);
+    assert.ok(chosen.some((l) => /^done {3,}Exited \(7\) /.test(l)), chosen.join('\n'));
+    assert.match(ts(['ps', '--format', '{{.Names | upper}}']).stderr, /^tsdocker: template: unsupported action \{\{\.Names \| upper\}\}/);
     const c = inspect('done');
     assert.equal(c.Name, '/done');
     assert.equal(c.State.Status, 'exited');
