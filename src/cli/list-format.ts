@@ -32,12 +32,10 @@ export function printList<T>(format: string | undefined, items: T[], f: ListForm
   }
   const isTable = /^table\s/.test(format);
   const template = (isTable ? format.replace(/^table\s/, '') : format).trim().replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  const lines = items.map((i) => renderTemplate(template, f.fields(i)));
-  if (!isTable) {
-    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
-    return;
-  }
+  // The titles first: an action the template cannot do is an error even with nothing to list.
   const titles = new Proxy(f.titles, { get: (t, key) => (typeof key === 'string' ? t[key] ?? key.toUpperCase() : undefined) });
-  const header = renderTemplate(template, titles).split('\t');
-  process.stdout.write(table(header, lines.map((l) => l.split('\t'))));
+  const header = renderTemplate(template, titles);
+  const lines = items.map((i) => renderTemplate(template, f.fields(i)));
+  if (isTable) process.stdout.write(table(header.split('\t'), lines.map((l) => l.split('\t'))));
+  else process.stdout.write(lines.map((l) => `${l}\n`).join(''));
 }

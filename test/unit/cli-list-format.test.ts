@@ -38,6 +38,15 @@ test('a template prints once per item; \\t and \\n as a shell passes them are a 
   assert.equal(output('name={{json .Names}}'), 'name="web"\nname="db"\n');
 });
 
+test('an action the template cannot do is one error line, even with nothing to list', () => {
+  const original = ITEMS.splice(0);
+  try {
+    assert.throws(() => output('{{.Names | upper}}'), /^TsdockerError: template: unsupported action \{\{\.Names \| upper\}\}/);
+  } finally {
+    ITEMS.push(...original);
+  }
+});
+
 test('table TEMPLATE: the columns under their titles, a field without one in capitals', () => {
   assert.equal(output('table {{.Names}}\\t{{.ID}}'), 'NAMES   CONTAINER ID\nweb     a1\ndb      b22\n');
   assert.equal(output('table {{.Other}}'), 'OTHER\n<no value>\n<no value>\n');
