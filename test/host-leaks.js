@@ -1,12 +1,9 @@
 'use strict';
 // What the test suite must not leave on the host: everything tsdocker makes for a container goes
 // with it (issue 3, "Cleanup"), so after the whole suite the host holds no tsdocker mount, veth
-// pair, tsdocker or runtime-helper process, and no cgroup below a tsdocker/ parent, that it did not
-// hold before. test/run.js takes a snapshot before the suite and compares after it.
-//
-// The empty tsdocker/ parents themselves are tsdocker's on purpose (docs/cgroups.md: they outlive
-// the last container, as Docker's docker/ does); the suite removes those it made, as `tsdocker
-// system prune` does for a user, so it leaves the host as it found it.
+// pair, tsdocker or runtime-helper process, no cgroup below a tsdocker/ parent, and no tsdocker/
+// parent, that it did not hold before (the last container cgroup takes its parent with it,
+// docs/cgroups.md). test/run.js takes a snapshot before the suite and compares after it.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -65,6 +62,7 @@ function leaks(before) {
       mounts: isNew(now.mounts, before.mounts),
       veths: isNew(now.veths, before.veths),
       cgroups: isNew(now.cgroups, before.cgroups),
+      'cgroup parents': isNew(now.parents, before.parents),
       processes: isNew(now.processes, before.processes),
     };
     if (Object.values(found).every((l) => l.length === 0)) return undefined;
@@ -74,17 +72,4 @@ function leaks(before) {
   return undefined;
 }
 
-/** Remove the empty tsdocker/ parents that were not there before; the ones it could not remove. */
-function removeNewParents(before) {
-  const stuck = [];
-  for (const p of cgroupParents().filter((x) => !before.parents.includes(x))) {
-    try {
-      fs.rmdirSync(p);
-    } catch {
-      stuck.push(p);
-    }
-  }
-  return stuck;
-}
-
-module.exports = { snapshot, leaks, removeNewParents };
+module.exports = { snapshot, leaks };

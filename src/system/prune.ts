@@ -1,8 +1,8 @@
 // `system prune`: what Docker's does (docker/cli cli/command/system/prune.go), in the same order:
 // stopped containers, then (with --volumes) anonymous volumes no container uses, then dangling
-// images (with -a: every image no container uses); and tsdocker's own, the empty tsdocker/
-// cgroup parents that outlive the last container (docs/cgroups.md). Named volumes are kept, as in Docker 23 and
-// later: they hold data a student chose to keep. A container whose `tsdocker run` is still alive
+// images (with -a: every image no container uses); and tsdocker's own, empty tsdocker/ cgroup
+// parents left by a tsdocker killed on its way out (docs/cgroups.md). Named volumes are kept, as in
+// Docker 23 and later: they hold data a student chose to keep. A container whose `tsdocker run` is still alive
 // (being started, or about to record its exit) is not stopped: it is left alone.
 import { stateRoot } from '../root';
 import { ImageStore } from '../image/store';

@@ -1,8 +1,8 @@
 // cgroups on the real kernel (root): the limits are written where the kernel reads them, and the
 // kernel enforces them on real processes. Each process is started held (blocked reading stdin),
 // moved into the cgroup, then released, so none of its work happens outside the limits.
-// Every cgroup made here is removed again, and so is each tsdocker/ parent this file created.
-import { after, before, test } from 'node:test';
+// Every cgroup made here is removed again, and with the last one its tsdocker/ parent.
+import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,7 +20,7 @@ const skip = mode === undefined ? 'needs root and /sys/fs/cgroup' : false;
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const MiB = 1 << 20;
 
-/** The tsdocker/ parent directories, so that the ones this file creates are removed at the end. */
+/** Where the tsdocker/ parents are when they exist: one per hierarchy (v1, hybrid), or one (v2). */
 function parents(): string[] {
   if (mode === 'unified') return [path.join(ROOT, 'tsdocker')];
   return fs.readdirSync(ROOT).map((c) => path.join(ROOT, c, 'tsdocker'));
@@ -28,17 +28,6 @@ function parents(): string[] {
 let parentsBefore = new Set<string>();
 before(() => {
   if (!skip) parentsBefore = new Set(parents().filter((p) => fs.existsSync(p)));
-});
-after(() => {
-  if (skip) return;
-  for (const p of parents()) {
-    if (parentsBefore.has(p) || !fs.existsSync(p)) continue;
-    try {
-      fs.rmdirSync(p);
-    } catch {
-      // another tsdocker run on this host is using it
-    }
-  }
 });
 
 let counter = 0;
@@ -289,4 +278,15 @@ test('a bad value is one clear error naming the file, and nothing is left behind
   assert.throws(() => createCgroup(name, { cpu: { period: 100 } }),
     /write "(max )?100" to \/sys\/fs\/cgroup\/.*\/tsdocker\/test-[^/]*\/cpu\.(cfs_period_us|max): EINVAL \(invalid argument\): quota and period/);
   assert.equal(loadCgroup(name), undefined);
+});
+
+test('the last container cgroup takes its tsdocker/ parent with it; one still in use keeps it', { skip }, () => {
+  const first = createCgroup(uniqueName(), {});
+  const second = createCgroup(uniqueName(), {});
+  const made = parents().filter((p) => fs.existsSync(p) && !parentsBefore.has(p));
+  if (mode !== 'unified') assert.ok(made.length >= 2, `tsdocker/ in each hierarchy: ${made.join(' ')}`);
+  first.remove();
+  for (const p of made) assert.ok(fs.existsSync(p), `${p} still holds the second container's cgroup`);
+  second.remove();
+  for (const p of made) assert.ok(!fs.existsSync(p), `${p} went with the last container cgroup`);
 });

@@ -119,10 +119,17 @@ export async function waitFor(what: string, check: () => boolean, ms = 10_000): 
 /** The host's mounts under the test's root and the containers' cgroups (tsdocker/<64-hex id>),
  *  to compare before and after. Other tests may run beside these on the same host, so their
  *  mounts and cgroups (other roots, the runtime tests' rt-* cgroups) are left out. */
-export function hostSnapshot(e: Env): { mounts: string[]; cgroups: string[] } {
+export function hostSnapshot(e: Env): { mounts: string[]; cgroups: string[]; parents: string[] } {
   const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
     .filter((l) => l.includes(e.root)).sort();
-  return { mounts, cgroups: containerCgroups().filter((c) => !e.foreignCgroups.has(c)) };
+  return { mounts, cgroups: containerCgroups().filter((c) => !e.foreignCgroups.has(c)), parents: cgroupParents() };
+}
+
+/** The tsdocker/ parents there are: the last container cgroup takes its parent with it. */
+function cgroupParents(): string[] {
+  const root = '/sys/fs/cgroup';
+  return [root, ...fs.readdirSync(root).map((h) => path.join(root, h))].map((h) => path.join(h, 'tsdocker'))
+    .filter((p) => fs.existsSync(p)).sort();
 }
 
 /** Every container cgroup (tsdocker/<64 hex>) in every hierarchy. */

@@ -211,18 +211,20 @@ test('an existing cgroup with processes is not taken over', (t) => {
   assert.throws(() => createCgroup('b1', undefined, { root, mode: 'legacy' }), /already exists and has processes \(77\)/);
 });
 
-test('loadCgroup finds an existing cgroup; remove is idempotent and leaves tsdocker/ for the next one', (t) => {
+test('loadCgroup finds an existing cgroup; remove is idempotent and takes tsdocker/ with the last one', (t) => {
   const root = fakeV1(t);
   assert.equal(loadCgroup('l1', { root, mode: 'legacy' }), undefined);
   // Empty directories, as rmdir on a fake tree needs (cgroupfs drops its files itself).
   for (const c of ['memory', 'pids']) fs.mkdirSync(path.join(root, c, 'tsdocker', 'l1'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'pids', 'tsdocker', 'other')); // another container's
   const cg = loadCgroup('l1', { root, mode: 'legacy' });
   assert.ok(cg);
   assert.deepEqual(cg.paths, ['memory', 'pids'].map((c) => path.join(root, c, 'tsdocker', 'l1')));
   cg.remove();
   cg.remove();
   assert.equal(loadCgroup('l1', { root, mode: 'legacy' }), undefined);
-  for (const c of ['memory', 'pids']) assert.ok(fs.existsSync(path.join(root, c, 'tsdocker')), `${c}/tsdocker stays`);
+  assert.equal(fs.existsSync(path.join(root, 'memory', 'tsdocker')), false, 'memory/tsdocker went with its last cgroup');
+  assert.ok(fs.existsSync(path.join(root, 'pids', 'tsdocker', 'other')), 'pids/tsdocker stays for the other container');
 });
 
 test('names are one path component', () => {

@@ -184,6 +184,22 @@ export function removeCgroupDir(dir: string): void {
   }
 }
 
+/**
+ * rmdir a container cgroup's tsdocker/ parent once the last container cgroup in it is gone, so
+ * that containers leave the cgroup tree as they found it. While another container's cgroup is in
+ * it the kernel refuses (EBUSY; ENOTEMPTY on a plain directory, as in the unit tests' fake tree),
+ * and one already gone is fine: one rmdir(2), nothing listed.
+ */
+export function removeParentIfEmpty(parent: string): void {
+  try {
+    removeDirectory(parent); // a missing one is no failure
+    trace('cgroup', `rmdir ${parent} (its last container cgroup is gone)`);
+  } catch (err) {
+    const code = err instanceof TsdockerError ? err.code : undefined;
+    if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw wrapRemove(parent, err);
+  }
+}
+
 /** The directories in `dir` (the cgroups under a cgroup, or the hierarchies under the cgroup
  *  root, where systemd's symbolic links for comounted ones are left out). Throws as readdir does. */
 export function subdirectories(dir: string): string[] {

@@ -48,11 +48,11 @@ export function loadCgroup(name: string, opts: CgroupOptions = {}): Cgroup | und
 }
 
 /**
- * Remove the `tsdocker/` parents that hold no container cgroup (`system prune`). They outlive
- * their last container on purpose (v1.ts, makeCgroupDir: making them per container cost ~3.5 ms
- * a run); this is how a host that no longer runs containers is left with none. A parent that
- * still holds one, or is made again meanwhile by a starting container, refuses rmdir(2) and stays.
- * Returns the directories removed.
+ * Remove the `tsdocker/` parents that hold no container cgroup (`system prune`). A container's
+ * cgroup takes its parent with it when it is the last (files.ts removeParentIfEmpty); this finds
+ * the ones an older tsdocker left, or one killed between the two rmdirs. A parent that still holds
+ * one, or is made again meanwhile by a starting container, refuses rmdir(2) and stays. Returns
+ * the directories removed.
  */
 export function removeEmptyParents(opts: { root?: string } = {}): string[] {
   const root = opts.root ?? CGROUP_ROOT;

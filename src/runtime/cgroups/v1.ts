@@ -1,7 +1,7 @@
 // cgroup v1: one hierarchy per controller, each mounted at /sys/fs/cgroup/<controller> (or several
 // co-mounted, as "cpu,cpuacct" with cpu and cpuacct as symlinks to it). A container gets the
 // directory tsdocker/<id> in every hierarchy, as Docker's cgroupfs driver does with docker/<id>;
-// the parent tsdocker/ stays when the last container's directory goes (makeCgroupDir says why).
+// the parent tsdocker/ is made with the first container's directory and removed with the last.
 // Kernel docs: Documentation/admin-guide/cgroup-v1/{memory,cpuacct,cpusets,pids,devices}.rst and
 // scheduler/sched-bwc.rst (CFS quota); the write rules follow runc's opencontainers/cgroups fs/.
 import * as fs from 'node:fs';
@@ -13,7 +13,8 @@ import { trace } from '../../trace';
 import { pidsMax } from './convert';
 import { DEFAULT_DEVICE_RULES, formatDeviceRule } from './devices';
 import {
-  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, writeCgroupFile, writeProcs,
+  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeParentIfEmpty, writeCgroupFile,
+  writeProcs,
 } from './files';
 import type { Cgroup, CgroupStats, LinuxResources } from './types';
 
@@ -87,6 +88,7 @@ export function createV1(root: string, name: string, resources: LinuxResources |
     for (const dir of created.reverse()) {
       try {
         removeCgroupDir(dir);
+        removeParentIfEmpty(path.dirname(dir));
       } catch {
         // keep the first error
       }
@@ -106,29 +108,33 @@ export function loadV1(root: string, name: string, hybrid: boolean): Cgroup | un
 
 /**
  * mkdir <hierarchy>/tsdocker/<name>; true when it was made now, false when it already existed.
- * tsdocker/ is made by the first container on the host (or after a reboot) and then stays, as
- * Docker's docker/ does: making and removing it with every container cost ~3.5 ms per run here,
- * because on a host where it is the only cpuset cgroup below the root, creating it turns on the
- * kernel's cpuset static key (cpuset_css_online, static_key_slow_inc), which rewrites kernel code
- * on every CPU, and removing it turns the key off again.
+ * tsdocker/ is made with the first container cgroup in it and removed with the last (remove()), so
+ * that a host is left with the cgroup tree it had. Another tsdocker may remove an empty one
+ * between the two mkdirs: then it is made again. In the cpuset hierarchy a new
+ * tsdocker/ gets the root's cpus and mems at once, and cgroup.clone_children, so that mkdir gives
+ * them to the container's cgroup (inheritCpuset).
  */
 function makeCgroupDir(hierarchy: string, name: string): boolean {
   const parent = childPath(hierarchy, 'tsdocker');
-  try {
-    return makeDir(childPath(parent, name));
-  } catch (err) {
-    if (!(err instanceof TsdockerError) || err.code !== 'ENOENT') throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return makeDir(childPath(parent, name));
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof TsdockerError) || err.code !== 'ENOENT') throw err;
+    }
+    if (makeDir(parent) && path.basename(hierarchy).split(',').includes('cpuset') && copyCpuset(parent)) {
+      writeCgroupFile(parent, 'cgroup.clone_children', '1');
+    }
   }
-  makeDir(parent);
-  return makeDir(childPath(parent, name));
 }
 
 /**
  * A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and the kernel refuses to move
  * a process into it (ENOSPC) until they are set (cgroup-v1/cpusets.rst), unless its parent has
- * cgroup.clone_children set: then mkdir(2) copied the parent's. tsdocker/ gets that flag the first
- * time, with its own values, so a container's cgroup costs one read here instead of eight reads
- * and writes (runc copies them each time). The hierarchy's root is left as the host set it.
+ * cgroup.clone_children set: then mkdir(2) copied the parent's. tsdocker/ gets that flag when it
+ * is made (makeCgroupDir), so a container's cgroup costs one read here instead of eight reads and
+ * writes (runc copies them each time); a tsdocker/ made otherwise (by hand, or by an older
+ * tsdocker) gets its values and the flag here. The hierarchy's root is left as the host set it.
  */
 function inheritCpuset(dir: string): void {
   if (readCgroupFile(dir, 'cpuset.cpus') !== '') return;
@@ -138,11 +144,17 @@ function inheritCpuset(dir: string): void {
   writeCgroupFile(parent, 'cgroup.clone_children', '1');
 }
 
-function copyCpuset(dir: string): void {
+/** Fill the directory's empty cpuset.cpus and cpuset.mems from its parent's; false when it has
+ *  no such files (not a cpuset cgroup: the unit tests' fake tree). */
+function copyCpuset(dir: string): boolean {
+  let found = false;
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if (readCgroupFile(dir, file) !== '') continue;
+    const value = readCgroupFile(dir, file);
+    found ||= value !== undefined;
+    if (value !== '') continue;
     writeCgroupFile(dir, file, readCgroupFile(path.dirname(dir), file) ?? '');
   }
+  return found;
 }
 
 /**
@@ -283,5 +295,6 @@ class V1Cgroup implements Cgroup {
 
   remove(): void {
     for (const dir of this.paths) removeCgroupDir(dir);
+    for (const dir of this.paths) removeParentIfEmpty(path.dirname(dir));
   }
 }

@@ -19,7 +19,8 @@ import { trace } from '../../trace';
 import { pidsMax, sharesToWeight, swapToV2 } from './convert';
 import { DEFAULT_DEVICE_RULES, setDeviceFilter } from './devices';
 import {
-  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, writeCgroupFile, writeProcs,
+  makeDir, readCgroupFile, readKeyedFile, readNumber, refuseIfInUse, removeCgroupDir, removeParentIfEmpty, writeCgroupFile,
+  writeProcs,
 } from './files';
 import type { AttachDeviceFilter, Cgroup, CgroupStats, LinuxResources } from './types';
 
@@ -51,8 +52,8 @@ export function createV2(root: string, name: string, resources: LinuxResources |
   let created = false;
   try {
     enableControllers(root, wanted, required);
-    // tsdocker/ stays once made (v1.ts, makeCgroupDir), but an empty one may vanish between the
-    // two mkdirs (removed by hand, or by a test): then make it, and enable controllers, again.
+    // tsdocker/ goes with its last container cgroup (remove), so another tsdocker may remove an
+    // empty one between the two mkdirs: then make it, and enable controllers, again.
     for (let attempt = 1; ; attempt++) {
       makeDir(parent);
       enableControllers(parent, wanted, required);
@@ -70,6 +71,7 @@ export function createV2(root: string, name: string, resources: LinuxResources |
     if (created) {
       try {
         removeCgroupDir(dir);
+        removeParentIfEmpty(parent);
       } catch {
         // keep the first error
       }
@@ -186,5 +188,6 @@ class V2Cgroup implements Cgroup {
 
   remove(): void {
     removeCgroupDir(this.dir);
+    removeParentIfEmpty(path.dirname(this.dir));
   }
 }
