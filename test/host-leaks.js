@@ -72,4 +72,4 @@ function leaks(before) {
   return undefined;
 }
 
-module.exports = { snapshot, leaks };
+module.exports = { snapshot, leaks, cgroupParents };

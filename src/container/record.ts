@@ -70,13 +70,7 @@ export function writeRecord(rec: ContainerRecord, root = stateRoot()): boolean {
 
 /** Ids of all containers whose record is complete. */
 export function listIds(root = stateRoot()): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(containersDir(root));
-  } catch {
-    return [];
-  }
-  return names.filter((n) => HEX64.test(n) && fs.existsSync(childPath(containersDir(root), n, 'state.json')));
+  return containerDirNames(root).filter((id) => fs.existsSync(childPath(containersDir(root), id, 'state.json')));
 }
 
 /** The containers' directories, with a record in them or not (yet). */

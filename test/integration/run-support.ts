@@ -122,14 +122,9 @@ export async function waitFor(what: string, check: () => boolean, ms = 10_000): 
 export function hostSnapshot(e: Env): { mounts: string[]; cgroups: string[]; parents: string[] } {
   const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
     .filter((l) => l.includes(e.root)).sort();
-  return { mounts, cgroups: containerCgroups().filter((c) => !e.foreignCgroups.has(c)), parents: cgroupParents() };
-}
-
-/** The tsdocker/ parents there are: the last container cgroup takes its parent with it. */
-function cgroupParents(): string[] {
-  const root = '/sys/fs/cgroup';
-  return [root, ...fs.readdirSync(root).map((h) => path.join(root, h))].map((h) => path.join(h, 'tsdocker'))
-    .filter((p) => fs.existsSync(p)).sort();
+  // The tsdocker/ parents too: the last container cgroup takes its parent with it.
+  const { cgroupParents } = require(path.join(ROOT_DIR, 'test', 'host-leaks.js')) as { cgroupParents(): string[] };
+  return { mounts, cgroups: containerCgroups().filter((c) => !e.foreignCgroups.has(c)), parents: cgroupParents().sort() };
 }
 
 /** Every container cgroup (tsdocker/<64 hex>) in every hierarchy. */

@@ -185,19 +185,21 @@ export function removeCgroupDir(dir: string): void {
 }
 
 /**
- * rmdir a container cgroup's tsdocker/ parent once the last container cgroup in it is gone, so
- * that containers leave the cgroup tree as they found it. While another container's cgroup is in
- * it the kernel refuses (EBUSY; ENOTEMPTY on a plain directory, as in the unit tests' fake tree),
- * and one already gone is fine: one rmdir(2), nothing listed.
+ * rmdir a tsdocker/ parent once no container cgroup is left in it, so that containers leave the
+ * cgroup tree as they found it; false when one still is (the kernel refuses: EBUSY, or ENOTEMPTY
+ * on a plain directory, as in the unit tests' fake tree). One already gone is fine. One rmdir(2),
+ * nothing listed.
  */
-export function removeParentIfEmpty(parent: string): void {
+export function removeParentIfEmpty(parent: string): boolean {
   try {
     removeDirectory(parent); // a missing one is no failure
-    trace('cgroup', `rmdir ${parent} (its last container cgroup is gone)`);
   } catch (err) {
     const code = err instanceof TsdockerError ? err.code : undefined;
-    if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw wrapRemove(parent, err);
+    if (code === 'EBUSY' || code === 'ENOTEMPTY') return false;
+    throw wrapRemove(parent, err);
   }
+  trace('cgroup', `rmdir ${parent} (no container cgroup left in it)`);
+  return true;
 }
 
 /** The directories in `dir` (the cgroups under a cgroup, or the hierarchies under the cgroup

@@ -12,10 +12,8 @@
 import * as fs from 'node:fs';
 import { TsdockerError } from '../../errors';
 import { childPath } from '../../fsutil';
-import { removeDirectory } from '../../sys/libc';
-import { trace } from '../../trace';
 import { CGROUP_ROOT, checkHybrid, detectMode } from './detect';
-import { subdirectories } from './files';
+import { removeParentIfEmpty, subdirectories } from './files';
 import { createV1, loadV1, requiredV1Controllers } from './v1';
 import { createV2, loadV2 } from './v2';
 import type { Cgroup, CgroupOptions, LinuxResources } from './types';
@@ -60,14 +58,7 @@ export function removeEmptyParents(opts: { root?: string } = {}): string[] {
   const removed: string[] = [];
   for (const hierarchy of hierarchies) {
     const parent = childPath(hierarchy, 'tsdocker');
-    if (!fs.existsSync(parent) || subdirectoriesOrNone(parent).length > 0) continue;
-    try {
-      removeDirectory(parent);
-      trace('cgroup', `rmdir ${parent} (no container cgroup in it)`);
-      removed.push(parent);
-    } catch {
-      // a container cgroup was made in it meanwhile
-    }
+    if (fs.existsSync(parent) && removeParentIfEmpty(parent)) removed.push(parent);
   }
   return removed;
 }
