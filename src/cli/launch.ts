@@ -16,7 +16,9 @@
 // the foreground path, and every later `run --rm` compiled it again (8 ms here). So a successful
 // command line whose options (flagSignature: "-d", "--rm -p") the cache has not seen yet writes
 // it once more: V8 serializes every function this process has compiled, the cache's own included,
-// so the cache grows to cover both; the signatures seen are kept beside it (run.seen).
+// so the cache grows to cover both; the signatures seen are kept beside it (run.seen). A process
+// that took a path its command seldom takes (`run` pulling its image) adds nothing: every later
+// run would deserialize what it compiled (code-cache.ts).
 // Both files are mapped rather than read (the addon's mapFile, native/sys.c): V8 takes the bundle
 // as an external string and the cache as an external Buffer over the page cache's own pages.
 // readFileSync copied each into fresh memory, twice for the bundle (a Buffer, then a string), and
@@ -33,7 +35,7 @@ import * as vm from 'node:vm';
 interface Cli {
   main(argv: string[]): Promise<number>;
   exit(status: number): void;
-  commandName(): string | undefined;
+  cacheable(): boolean;
 }
 
 export function launch(argv: string[]): void {
@@ -61,8 +63,8 @@ export function launch(argv: string[]): void {
   const cli = mod.exports;
   cli.main(argv).then((status) => {
     // After a success only: a first `run` that failed early (no such image) would have compiled
-    // little of what later runs need.
-    if (status === 0 && cli.commandName() !== undefined && file !== undefined) {
+    // little of what later runs need; nor after one that pulled its image (code-cache.ts).
+    if (status === 0 && cli.cacheable() && file !== undefined) {
       const fresh = cachedData === undefined || script.cachedDataRejected === true;
       const seen = fresh ? [] : readSeen(file, map);
       const signature = flagSignature(argv);

@@ -7,6 +7,7 @@ import { setRoot } from '../root';
 import { exitNow, isatty } from '../sys/libc';
 import { setTrace } from '../trace';
 import { last } from './args';
+import { codeCacheSkipped } from './code-cache';
 import type { CommandModule } from './command';
 import { Argv, parse, type Parsed } from './parser';
 
@@ -81,10 +82,10 @@ export async function main(argv: string[]): Promise<number> {
 
 let ran: string | undefined;
 
-/** The command main() ran ("run", "image ls"), once it has parsed the line: launch.ts keeps a
- *  code cache that grows with each command used. */
-export function commandName(): string | undefined {
-  return ran;
+/** Whether launch.ts may add what this process compiled to the command's code cache: main() has
+ *  parsed a command ("run", "image ls"), and the command took no unusual path (code-cache.ts). */
+export function cacheable(): boolean {
+  return ran !== undefined && !codeCacheSkipped();
 }
 
 /** Read argv against the table of commands (loading only the command it names). */

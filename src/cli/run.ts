@@ -2,6 +2,7 @@ import type { Argv } from './parser';
 import { TsdockerError } from '../errors';
 import type { RunOptions } from '../container/options';
 import { last, list, trailingCommand } from './args';
+import { skipCodeCache } from './code-cache';
 
 export const command = 'run <image> [command..]';
 export const describe = 'Create and run a new container from an image';
@@ -106,7 +107,8 @@ export async function handler(args: any): Promise<number> {
   const { createContainer, startForeground } = require('../container/lifecycle') as typeof import('../container/lifecycle');
   let rec;
   try {
-    const { store, image } = await findOrPullImage(opts.image, { pull: last(args.pull) ?? 'missing', platform: last(args.platform) });
+    const { store, image, pulled } = await findOrPullImage(opts.image, { pull: last(args.pull) ?? 'missing', platform: last(args.platform) });
+    if (pulled) skipCodeCache();
     rec = createContainer(opts, image, store);
   } catch (err) {
     helper?.abort();

@@ -6,13 +6,14 @@ import { familiarString, parseReference } from '../reference';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
+/** The image and its store; `pulled` when it had to be pulled first. */
 export async function findOrPullImage(name: string, opts: { pull: PullPolicy; platform?: string; store?: ImageStore }):
-  Promise<{ store: ImageStore; image: ImageRecord }> {
+  Promise<{ store: ImageStore; image: ImageRecord; pulled: boolean }> {
   const { ImageStore } = require('../image/store') as typeof import('../image/store');
   const store = opts.store ?? new ImageStore();
   if (opts.pull !== 'always') {
     const found = store.resolve(name);
-    if (found) return { store, image: found };
+    if (found) return { store, image: found, pulled: false };
     if (opts.pull === 'never') throw new TsdockerError(`no such image: ${name}`);
   }
   let shown = name;
@@ -26,5 +27,5 @@ export async function findOrPullImage(name: string, opts: { pull: PullPolicy; pl
   const { pullImage } = require('../image/pull') as typeof import('../image/pull');
   // Pull progress goes to stderr: stdout belongs to the container.
   const image = await pullImage(name, { platform: opts.platform, out: process.stderr, store });
-  return { store, image };
+  return { store, image, pulled: true };
 }

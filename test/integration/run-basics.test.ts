@@ -61,10 +61,19 @@ describe('tsdocker run', { skip }, () => {
   test('a missing image is pulled first, its progress on stderr; --pull never refuses', async () => {
     const ref = await pushFixture(e.registry, 'busybox', 'other:1');
     assert.equal(run(['--pull', 'never', ref, 'true']).status, 125);
-    const r = run([ref, 'echo', 'hi']);
+    // A word of the container's command that only this test uses makes this line's flag signature
+    // its own: the run that pulled adds nothing to run's code cache (src/cli/code-cache.ts), the
+    // next one does.
+    const seenFile = path.join(__dirname, '..', '..', '..', 'dist', 'v8cache', 'run.seen');
+    const seen = () => (fs.existsSync(seenFile) ? fs.readFileSync(seenFile, 'utf8') : '');
+    const probe = ['echo', 'hi', '--pull-probe'];
+    const r = run([ref, ...probe]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, 'hi\n');
+    assert.equal(r.stdout, 'hi --pull-probe\n');
     assert.match(r.stderr, new RegExp(`^Unable to find image '${ref}' locally\n`));
+    assert.doesNotMatch(seen(), /^--pull-probe --rm$/m);
+    assert.equal(run([ref, ...probe]).status, 0);
+    assert.match(seen(), /^--pull-probe --rm$/m);
     assert.equal(run(['--pull', 'always', ref, 'echo', 'again']).stdout, 'again\n');
   });
 
