@@ -41,7 +41,8 @@ interface Cli {
 export function launch(argv: string[]): void {
   const dist = path.resolve(__dirname, '..', '..');
   const bundle = path.join(dist, 'tsdocker.js');
-  const addon = loadAddon(path.join(dist, '..', 'native', 'tsdocker-sys.node'));
+  const addonFile = path.join(dist, '..', 'native', 'tsdocker-sys.node');
+  const addon = loadAddon(addonFile);
   if (process.env.TSDOCKER_NO_BUNDLE === '1' || !isCurrent(bundle, path.join(__dirname, 'main.js'), addon.stat)) {
     const cli = require('./main') as Cli;
     cli.main(argv).then(cli.exit);
@@ -57,9 +58,11 @@ export function launch(argv: string[]): void {
     { filename: bundle, cachedData });
   const mod = { exports: {} as Cli };
   // The bundle runs as a CommonJS module would: (exports, require, module, __filename, __dirname).
-  // It requires only Node's own modules and the addon, by its full path: this module's require
-  // serves (module.createRequire would load node:module, ~0.4 ms).
-  script.runInThisContext()(mod.exports, require, mod, bundle, dist);
+  // It requires only Node's own modules, which this module's require serves (module.createRequire
+  // would load node:module, ~0.4 ms), and the addon by its full path (src/sys/libc.ts): the one
+  // loaded above.
+  const bundleRequire = (id: string): unknown => (id === addonFile && addon.exports ? addon.exports : require(id));
+  script.runInThisContext()(mod.exports, bundleRequire, mod, bundle, dist);
   const cli = mod.exports;
   cli.main(argv).then((status) => {
     // After a success only: a first `run` that failed early (no such image) would have compiled
@@ -119,13 +122,17 @@ type MapFile = (file: string, text: boolean) => string | Buffer | number;
 /** The addon's stat(path, follow): [mode, inode, mtime in ms], or -errno. */
 type StatFile = (file: string, follow: boolean) => [number, number, number] | number;
 
-/** mapFile and stat from native/tsdocker-sys.node, each undefined when the addon is missing or
- *  older: Node's own fs does then. The bundle's src/sys/libc.ts requires the same file later and
- *  gets this module from Node's cache. */
-function loadAddon(file: string): { mapFile?: MapFile; stat?: StatFile } {
+/** native/tsdocker-sys.node, and its mapFile and stat, each undefined when the addon is missing
+ *  or older: Node's own fs does then. Loaded with process.dlopen, as require() does in the end:
+ *  require's module resolution before it (stat, realpath, its cache) took ~1 ms of cold JavaScript.
+ *  The bundle gets these exports when it requires the file (src/sys/libc.ts). */
+function loadAddon(file: string): { exports?: object; mapFile?: MapFile; stat?: StatFile } {
   try {
-    const { mapFile, stat } = require(file) as { mapFile?: MapFile; stat?: StatFile };
-    return { mapFile: typeof mapFile === 'function' ? mapFile : undefined, stat: typeof stat === 'function' ? stat : undefined };
+    const m = { exports: {} as { mapFile?: MapFile; stat?: StatFile } };
+    process.dlopen(m, file);
+    const { mapFile, stat } = m.exports;
+    return { exports: m.exports, mapFile: typeof mapFile === 'function' ? mapFile : undefined,
+      stat: typeof stat === 'function' ? stat : undefined };
   } catch {
     return {};
   }
