@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -565,38 +566,150 @@ static pid_t spawn_child(const char *file, char *const argv[], char *const envp[
 /* spawn(file, argv, env, stdio, newSession): posix_spawn(3); env is a list of "NAME=value", stdio
  * the parent's descriptor for each of the child's 0..n-1 (a /dev/null the caller opened for none).
  * Returns the pid, or -errno (also when execve failed, ENOENT for a missing file). */
-static napi_value js_spawn(napi_env env, napi_callback_info info)
+/* What spawn(file, argv, env, stdio, newSession) and spawnStart take, read and checked. */
+struct spawn_request {
+	char *file;
+	char **argv, **envp;
+	int stdio[MAX_STDIO];
+	int n;
+	bool new_session;
+};
+
+static void free_request(struct spawn_request *r)
+{
+	free(r->file);
+	free_strings(r->argv);
+	free_strings(r->envp);
+}
+
+/* 0, or -1 with a JavaScript exception pending. */
+static int read_request(napi_env env, napi_callback_info info, struct spawn_request *r)
 {
 	struct args a;
+	memset(r, 0, sizeof *r);
 	if (get_args(env, info, &a, 1) < 0)
-		return NULL;
-	napi_value v = NULL;
-	char **argv = NULL, **envp = NULL;
-	int stdio[MAX_STDIO];
+		return -1;
 	uint32_t n = 0;
-	bool is_array = false, new_session = false;
+	bool is_array = false;
+	int ok = -1;
 	if (!a.s[0] || a.n < 5 || napi_is_array(env, a.v[3], &is_array) != napi_ok || !is_array ||
 	    napi_get_array_length(env, a.v[3], &n) != napi_ok || n > MAX_STDIO ||
-	    napi_get_value_bool(env, a.v[4], &new_session) != napi_ok) {
+	    napi_get_value_bool(env, a.v[4], &r->new_session) != napi_ok) {
 		napi_throw_type_error(env, NULL, "expected spawn(file, argv, env, stdio, newSession)");
 		goto out;
 	}
+	r->n = (int)n;
 	for (uint32_t i = 0; i < n; i++) {
 		napi_value e;
-		if (napi_get_element(env, a.v[3], i, &e) != napi_ok || napi_get_value_int32(env, e, &stdio[i]) != napi_ok ||
-		    stdio[i] < 0) {
+		if (napi_get_element(env, a.v[3], i, &e) != napi_ok || napi_get_value_int32(env, e, &r->stdio[i]) != napi_ok ||
+		    r->stdio[i] < 0) {
 			napi_throw_type_error(env, NULL, "expected a descriptor for each of the child's stdio");
 			goto out;
 		}
 	}
-	if (!(argv = string_array(env, a.v[1])) || !(envp = string_array(env, a.v[2])))
+	if (!(r->file = strdup(a.s[0])) || !(r->argv = string_array(env, a.v[1])) || !(r->envp = string_array(env, a.v[2])))
 		goto out;
-	v = result(env, spawn_child(a.s[0], argv, envp, stdio, (int)n, new_session));
+	ok = 0;
 out:
-	free_strings(argv);
-	free_strings(envp);
+	if (ok < 0)
+		free_request(r);
 	free_args(&a);
+	return ok;
+}
+
+static napi_value js_spawn(napi_env env, napi_callback_info info)
+{
+	struct spawn_request r;
+	if (read_request(env, info, &r) < 0)
+		return NULL;
+	napi_value v = result(env, spawn_child(r.file, r.argv, r.envp, r.stdio, r.n, r.new_session));
+	free_request(&r);
 	return v;
+}
+
+/*
+ * spawnStart(file, argv, env, stdio, newSession): the same posix_spawn, on a thread of its own.
+ * glibc's posix_spawn suspends the thread that calls it until the child has called execve(2)
+ * (CLONE_VFORK), 1-1.5 ms here for the runtime helper; Node's thread goes on meanwhile.
+ * spawnFinish(job) waits for that thread and returns the pid, or -errno. The caller must leave
+ * the stdio descriptors open until then: the child dup2(2)s them on the way to execve.
+ */
+struct spawn_job {
+	struct spawn_request r;
+	pthread_t thread;
+	bool joined;
+	pid_t pid;
+	int err;
+};
+
+static void *spawn_thread(void *arg)
+{
+	struct spawn_job *j = arg;
+	j->pid = spawn_child(j->r.file, j->r.argv, j->r.envp, j->r.stdio, j->r.n, j->r.new_session);
+	j->err = j->pid < 0 ? errno : 0;
+	return NULL;
+}
+
+static void spawn_join(struct spawn_job *j)
+{
+	if (!j->joined)
+		pthread_join(j->thread, NULL);
+	j->joined = true;
+}
+
+/* A job whose JavaScript object was collected: its thread is joined before its memory goes. */
+static void spawn_free(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	struct spawn_job *j = data;
+	spawn_join(j);
+	free_request(&j->r);
+	free(j);
+}
+
+static napi_value js_spawn_start(napi_env env, napi_callback_info info)
+{
+	struct spawn_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return result(env, -1);
+	if (read_request(env, info, &j->r) < 0) {
+		free(j);
+		return NULL;
+	}
+	int err = pthread_create(&j->thread, NULL, spawn_thread, j);
+	if (err) {
+		free_request(&j->r);
+		free(j);
+		errno = err;
+		return result(env, -1);
+	}
+	napi_value v;
+	if (napi_create_external(env, j, spawn_free, NULL, &v) != napi_ok) {
+		spawn_join(j);
+		free_request(&j->r);
+		free(j);
+		return NULL;
+	}
+	return v;
+}
+
+static napi_value js_spawn_finish(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1];
+	void *data = NULL;
+	napi_valuetype type = napi_undefined;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+	    napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external ||
+	    napi_get_value_external(env, argv[0], &data) != napi_ok) {
+		napi_throw_type_error(env, NULL, "expected spawnFinish(job)");
+		return NULL;
+	}
+	struct spawn_job *j = data;
+	spawn_join(j);
+	errno = j->err;
+	return result(env, j->pid);
 }
 
 /* { code, signal } from a waitpid(2) status: the exit status and null, or null and the number of
@@ -1551,6 +1664,7 @@ NAPI_MODULE_INIT()
 		{ "lremovexattr", js_lremovexattr }, { "exit", js_exit },
 		{ "attachDeviceFilter", js_attach_device_filter },
 		{ "pipe", js_pipe },           { "spawn", js_spawn },
+		{ "spawnStart", js_spawn_start }, { "spawnFinish", js_spawn_finish },
 		{ "waitpid", js_waitpid },     { "readStart", js_read_start },
 		{ "readStop", js_read_stop },   { "isatty", js_isatty },
 		{ "windowSize", js_window_size }, { "runSync", js_run_sync },

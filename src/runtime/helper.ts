@@ -7,7 +7,9 @@
 // Node's ~40 MB before the child can exec. The addon (native/sys.c) starts it with posix_spawn(3)
 // instead: glibc uses clone(CLONE_VM|CLONE_VFORK), so the child runs in Node's memory until its
 // execve and nothing is copied. The child starts as libuv would start it: every signal at its
-// default action, none blocked, stdin/stdout/stderr blocking, and a session of its own.
+// default action, none blocked, stdin/stdout/stderr blocking, and a session of its own. The call
+// runs on a thread of the addon (startSpawn): posix_spawn holds its caller until the helper's
+// execve, 1-1.5 ms that Node spends making the container; the first write joins it (started()).
 //
 // Reading fd 4 without node:net: the addon polls the pipe on Node's own event loop (libuv's poll
 // handle, as net.Socket does it underneath) and reads it on the main thread when it is readable.
@@ -27,7 +29,7 @@ import * as path from 'node:path';
 import { TsdockerError, wrap } from '../errors';
 import { pathExists } from '../fsutil';
 import { installDir } from '../install';
-import { pipe, readStart, readStop, spawn, waitpid, writeFd, type WaitStatus } from '../sys/libc';
+import { finishSpawn, pipe, readStart, readStop, startSpawn, waitpid, writeFd, type SpawnJob, type WaitStatus } from '../sys/libc';
 import { tracing } from '../trace';
 
 export type { WaitStatus } from '../sys/libc';
@@ -56,7 +58,6 @@ export function spawnHelper(io: HelperStdio): Helper {
 
 /** The running helper: its pid, fd 3 to write, fd 4 to read, and with stdio 'pipe' its stdio. */
 export class Helper {
-  readonly pid: number = 0;
   /** with `pipe`: the helper's stdin (with -i), stdout and stderr, which relay the container's */
   readonly stdin?: Socket;
   readonly stdout?: Socket;
@@ -69,8 +70,14 @@ export class Helper {
   /** what must end before onClose: fd 4 (then the helper is reaped), and stdout and stderr */
   private open = 1;
   private onClose?: (status: WaitStatus) => void;
+  /** The spawn, on a thread of the addon until started() (startSpawn: Node does not wait in
+   *  posix_spawn for the helper's execve), and the descriptors only the helper needs, which stay
+   *  open until then. */
+  private spawning?: SpawnJob;
+  private helperEnds: number[] = [];
+  private pid = 0;
 
-  constructor(file: string, io: HelperStdio) {
+  constructor(private readonly file: string, io: HelperStdio) {
     const made: number[] = []; // every descriptor made here: the helper's ends are closed after spawn
     const pair = (): [number, number] => {
       const p = pipe();
@@ -97,13 +104,6 @@ export class Helper {
         // The foreground run: the helper relays our own stdio.
         stdio = [io.stdin ? 0 : nul(), 1, 2];
       }
-      // Its own session: a ^C typed at the terminal reaches Node alone, which forwards it once
-      // (session.ts); otherwise the container would get SIGINT twice, from the terminal and from us.
-      // The helper passes none of its environment to the container; it only needs to know --trace.
-      this.pid = spawn(file, [file], [`TSDOCKER_TRACE=${tracing() ? '1' : '0'}`],
-        [...stdio, toRead, fromWrite], { newSession: true });
-      this.toHelper = toWrite;
-      this.fromHelper = fromRead;
       keep = [toWrite, fromRead];
       if (io.pipe) {
         const { Socket } = require('node:net') as typeof import('node:net');
@@ -116,22 +116,54 @@ export class Helper {
           s.on('close', () => this.closed());
         }
       }
+      // Its own session: a ^C typed at the terminal reaches Node alone, which forwards it once
+      // (session.ts); otherwise the container would get SIGINT twice, from the terminal and from us.
+      // The helper passes none of its environment to the container; it only needs to know --trace.
+      this.spawning = startSpawn(file, [file], [`TSDOCKER_TRACE=${tracing() ? '1' : '0'}`],
+        [...stdio, toRead, fromWrite], { newSession: true });
+      this.toHelper = toWrite;
+      this.fromHelper = fromRead;
+      this.helperEnds = made.filter((fd) => !keep.includes(fd));
     } catch (err) {
-      keep = [];
-      if (this.pid > 0) {
-        // spawned, but its pipes could not be wrapped: not a helper to leave running
-        process.kill(this.pid, 'SIGKILL');
-        waitpid(this.pid);
-      }
+      for (const fd of made) fs.closeSync(fd);
+      throw wrap(err, 'start runtime helper');
+    }
+  }
+
+  /** The helper's pid once its spawn has finished; then the descriptors only it needed are
+   *  closed. A spawn that failed (the helper missing its execute bit) is thrown from here. */
+  private started(): number {
+    const job = this.spawning;
+    if (!job) return this.pid;
+    this.spawning = undefined;
+    const ends = this.helperEnds;
+    this.helperEnds = [];
+    try {
+      this.pid = finishSpawn(job, this.file);
+    } catch (err) {
+      for (const fd of [this.toHelper, this.fromHelper]) if (fd >= 0) fs.closeSync(fd);
+      this.toHelper = this.fromHelper = -1;
+      for (const s of [this.stdin, this.stdout, this.stderr]) s?.destroy();
       throw wrap(err, 'start runtime helper');
     } finally {
-      for (const fd of made) if (!keep.includes(fd)) fs.closeSync(fd);
+      for (const fd of ends) fs.closeSync(fd);
+    }
+    return this.pid;
+  }
+
+  /** started() for the paths that end the helper: 0 when it never started. */
+  private startedPid(): number {
+    try {
+      return this.started();
+    } catch {
+      return 0;
     }
   }
 
   /** Write to the helper's fd 3. A helper that has died shows as its exit without a status, so
    *  a failed write (EPIPE) is not the error to report. */
   write(data: Buffer): void {
+    this.started();
     if (this.toHelper < 0) return;
     try {
       writeFd(this.toHelper, data); // all of it: the addon writes again after a short write
@@ -155,6 +187,7 @@ export class Helper {
    *  (~2.5 ms here) that now runs later, while the child makes its root filesystem (about 3 ms
    *  less per `run --rm --network none`, measured). A signal to tsdocker waits for that read. */
   read(onData: (chunk: Uint8Array) => void, onClose: (status: WaitStatus) => void): void {
+    this.started();
     this.onClose = onClose;
     const first = this.readNow();
     if (first) onData(first);
@@ -179,9 +212,10 @@ export class Helper {
 
   /** kill(2); nothing once the helper has been reaped, when its pid may be another process's. */
   kill(signal: NodeJS.Signals): void {
-    if (this.status) return;
+    const pid = this.startedPid();
+    if (this.status || pid === 0) return;
     try {
-      process.kill(this.pid, signal);
+      process.kill(pid, signal);
     } catch {
       // ESRCH: it has exited and we will reap it
     }
@@ -213,9 +247,10 @@ export class Helper {
       fs.closeSync(this.fromHelper);
       this.fromHelper = -1;
     }
+    const pid = this.startedPid();
     if (!this.status) {
       try {
-        this.status = waitpid(this.pid)!;
+        this.status = pid === 0 ? { code: null, signal: null } : waitpid(pid)!;
       } catch {
         this.status = { code: null, signal: null }; // ECHILD: reaped by someone else, status unknown
       }

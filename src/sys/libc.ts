@@ -39,6 +39,10 @@ interface Sys {
   pipe(): [number, number] | number;
   /** the pid, or -errno */
   spawn(file: string, argv: string[], env: string[], stdio: number[], newSession: boolean): number;
+  /** the same spawn on a thread of the addon: the job, or -errno */
+  spawnStart(file: string, argv: string[], env: string[], stdio: number[], newSession: boolean): SpawnJob | number;
+  /** waits for the job's thread: the pid, or -errno */
+  spawnFinish(job: SpawnJob): number;
   /** the status once it has ended, 0 (noHang) while it runs, or -errno */
   waitpid(pid: number, noHang: boolean): WaitStatus | number;
   /** 0 or -errno; onRead gets a Buffer, null at end of file, or -errno */
@@ -203,6 +207,23 @@ export function pipe(): [number, number] {
  */
 export function spawn(file: string, argv: string[], env: string[], stdio: number[], opts: { newSession?: boolean } = {}): number {
   return check(load().spawn(file, argv, env, stdio, opts.newSession ?? false), 'posix_spawn', file);
+}
+
+/** A spawn running on a thread of the addon (startSpawn); opaque. */
+export interface SpawnJob { readonly spawnJob: never }
+
+/**
+ * spawn, on a thread of the addon. glibc's posix_spawn holds the thread that calls it until the
+ * child has called execve(2) (CLONE_VFORK): 1-1.5 ms here for the runtime helper, which Node's
+ * thread now spends on other work. finishSpawn waits for the thread: the pid, or the failure
+ * thrown. Until then the descriptors in `stdio` must stay open (the child dup2s them).
+ */
+export function startSpawn(file: string, argv: string[], env: string[], stdio: number[], opts: { newSession?: boolean } = {}): SpawnJob {
+  return check(load().spawnStart(file, argv, env, stdio, opts.newSession ?? false), 'posix_spawn', file);
+}
+
+export function finishSpawn(job: SpawnJob, file: string): number {
+  return check(load().spawnFinish(job), 'posix_spawn', file);
 }
 
 /** How a child ended: its exit status, or the number of the signal that killed it. */

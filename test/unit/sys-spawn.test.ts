@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { TsdockerError } from '../../src/errors';
-import { pipe, readStart, readStop, spawn, waitpid, type WaitStatus } from '../../src/sys/libc';
+import { finishSpawn, pipe, readStart, readStop, spawn, startSpawn, waitpid, type WaitStatus } from '../../src/sys/libc';
 
 const SH = '/bin/sh';
 
@@ -45,6 +45,21 @@ test('a child killed by a signal: its number, and no exit code', async () => {
 
 test('a missing program is an ENOENT from spawn itself, naming the call and the file', () => {
   assert.throws(() => spawn('/no/such/program', ['x'], [], [0, 1, 2]), (e: TsdockerError) =>
+    e instanceof TsdockerError && e.code === 'ENOENT' && /^posix_spawn \/no\/such\/program: ENOENT/.test(e.message));
+});
+
+test('spawn on a thread of the addon (startSpawn): the pid from finishSpawn; a failure is thrown there', () => {
+  const [r, w] = pipe();
+  const job = startSpawn(SH, ['sh', '-c', 'echo threaded; exit 4'], [], [0, w, 2]);
+  // The child gets its descriptors from the spawn: w stays open until finishSpawn.
+  const pid = finishSpawn(job, SH);
+  fs.closeSync(w);
+  const buf = Buffer.alloc(64);
+  assert.equal(buf.toString('utf8', 0, fs.readSync(r, buf)), 'threaded\n');
+  fs.closeSync(r);
+  assert.deepEqual(waitpid(pid), { code: 4, signal: null });
+  const failed = startSpawn('/no/such/program', ['x'], [], [0, 1, 2]);
+  assert.throws(() => finishSpawn(failed, '/no/such/program'), (e: TsdockerError) =>
     e instanceof TsdockerError && e.code === 'ENOENT' && /^posix_spawn \/no\/such\/program: ENOENT/.test(e.message));
 });
 
