@@ -179,13 +179,13 @@ describe('tsdocker run', { skip }, () => {
   test('a foreground run loads none of node:child_process, node:net, node:tty, node:os, node:module (start-up time)', () => {
     // A preload writes the list of Node's own modules loaded, once the command is done: the CLI
     // leaves with the addon's exit (_exit(2), no 'exit' event), so the preload wraps that as the
-    // addon is loaded (require.extensions: node:module itself must stay unloaded).
+    // addon is loaded (process.dlopen, which launch.ts calls; node:module must stay unloaded).
     const list = path.join(tmp, 'modules.txt');
     const preload = path.join(tmp, 'modules.js');
     fs.writeFileSync(preload, `const write = () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n'));
-const load = require.extensions['.node'];
-require.extensions['.node'] = (m, file) => {
-  load(m, file);
+const dlopen = process.dlopen;
+process.dlopen = (m, ...rest) => {
+  dlopen(m, ...rest);
   const exit = m.exports.exit;
   if (typeof exit === 'function') m.exports.exit = (...args) => { write(); return exit(...args); };
 };
