@@ -1,10 +1,10 @@
 /*
  * [1:init]: the container's first process, from clone(2) to execve(2). It starts in the new
- * namespaces with the host's filesystem still in view, waits until Node has put it in its cgroup,
- * then builds its own world in this order:
- *   join namespaces (setns), new cgroup namespace, lo up, hostname, mounts, pivot_root, terminal,
- *   read-only and masked paths, the network's interfaces (NETWORK: Node made them meanwhile),
- *   rlimits, user and capabilities, cwd, close descriptors, seccomp
+ * namespaces with the host's filesystem still in view, and builds its own world in this order:
+ *   join namespaces (setns), lo up, hostname, mounts (while Node puts it in its cgroup), GO (it is
+ *   in its cgroup), new cgroup namespace, the cgroup filesystem, pivot_root, terminal, read-only
+ *   and masked paths, the network's interfaces (NETWORK: Node made them meanwhile), rlimits, user
+ *   and capabilities, cwd, close descriptors, seccomp
  *   filter (before the user and capabilities without no_new_privs: see become_command), execve.
  * Any failure goes back to the monitor as ERROR with errno and a message naming the step (util.c).
  */
@@ -207,17 +207,7 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 	for (int fd = 0; fd < 3; fd++)
 		if (stdio[fd] >= 0 && dup2(stdio[fd], fd) < 0)
 			fail("dup2 stdio %d", fd);
-	wait_for(c, MSG_GO);
-
 	join_namespaces(c);
-	/* Now, and not at clone: the cgroup namespace's root is the cgroup we are in when we make it,
-	 * which is the container's own since Node has moved us there (cgroup_namespaces(7)). */
-	struct namespace_entry *cg = find_namespace(c, CLONE_NEWCGROUP);
-	if (cg && !cg->path) {
-		trace("unshare", "unshare(CLONE_NEWCGROUP)");
-		if (unshare(CLONE_NEWCGROUP) < 0)
-			fail("unshare cgroup namespace");
-	}
 	struct namespace_entry *net = find_namespace(c, CLONE_NEWNET);
 	if (net && !net->path)
 		loopback_up();
@@ -226,7 +216,19 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 		if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 			fail("sethostname %s", c->hostname);
 	}
+	/* Meanwhile Node moves us into our cgroup (the PID we sent it, written to cgroup.procs). */
 	prepare_rootfs(c);
+	wait_for(c, MSG_GO);
+	/* Now, and not at clone: the cgroup namespace's root is the cgroup we are in when we make it,
+	 * which is the container's own since Node has moved us there (cgroup_namespaces(7)); the
+	 * cgroup filesystem, mounted in it, shows only that. */
+	struct namespace_entry *cg = find_namespace(c, CLONE_NEWCGROUP);
+	if (cg && !cg->path) {
+		trace("unshare", "unshare(CLONE_NEWCGROUP)");
+		if (unshare(CLONE_NEWCGROUP) < 0)
+			fail("unshare cgroup namespace");
+	}
+	mount_cgroup_filesystems(c);
 	pivot_into(c->rootfs);
 	if (c->terminal)
 		setup_terminal(c);

@@ -195,7 +195,29 @@ static int has_dev_tmpfs(struct config *c)
 	return 0;
 }
 
-/* Before pivot_root: propagation, the rootfs as a mount of its own, every spec mount, /dev, cwd. */
+/* Whether path is dir or below it. */
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+/* A cgroup filesystem shows the cgroup namespace of whoever mounts it, so it waits until the
+ * child is in its cgroup and has made that namespace (child.c); so does any mount below it. */
+static int waits_for_cgroup(struct config *c, int i)
+{
+	for (int j = 0; j <= i; j++) {
+		struct mount_entry *m = &c->mounts[j];
+		if (strncmp(m->fstype, "cgroup", 6) == 0 && under(c->mounts[i].destination, m->destination))
+			return 1;
+	}
+	return 0;
+}
+
+/* Before pivot_root: propagation, the rootfs as a mount of its own, every spec mount but the
+ * cgroup filesystem (mount_cgroup_filesystems), /dev, cwd. */
 void prepare_rootfs(struct config *c)
 {
 	/* The new mount namespace starts as a copy whose mounts may still be shared with the host;
@@ -211,7 +233,8 @@ void prepare_rootfs(struct config *c)
 	if (rootfd < 0)
 		fail("open rootfs %s", c->rootfs);
 	for (int i = 0; i < c->nmounts; i++)
-		mount_entry(rootfd, &c->mounts[i]);
+		if (!waits_for_cgroup(c, i))
+			mount_entry(rootfd, &c->mounts[i]);
 	if (has_dev_tmpfs(c))
 		make_devices(rootfd);
 	/* Docker creates a missing working directory instead of failing (moby SetupWorkingDirectory). */
@@ -220,6 +243,21 @@ void prepare_rootfs(struct config *c)
 		fail("create working directory %s", c->cwd);
 	close(cwd);
 	close(rootfd);
+}
+
+/* Still before pivot_root, once in the cgroup namespace: the mounts prepare_rootfs left, in order. */
+void mount_cgroup_filesystems(struct config *c)
+{
+	int rootfd = -1;
+	for (int i = 0; i < c->nmounts; i++) {
+		if (!waits_for_cgroup(c, i))
+			continue;
+		if (rootfd < 0 && (rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			fail("open rootfs %s", c->rootfs);
+		mount_entry(rootfd, &c->mounts[i]);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
 }
 
 /* pivot_root(".", "."), as runc does: the old root ends up mounted on top of the new one, where we

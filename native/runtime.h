@@ -25,6 +25,7 @@ _Noreturn void join_main(struct config *c, int stdio[3]);
 int open_in_root(int rootfd, const char *path, int flags, int mode);
 int make_in_root(int rootfd, const char *path, int as_file);
 void prepare_rootfs(struct config *c);
+void mount_cgroup_filesystems(struct config *c);
 void pivot_into(const char *rootfs);
 void finish_rootfs(struct config *c);
 
