@@ -34,14 +34,16 @@
 /* Docker's PATH when the image sets none (moby oci.DefaultPathEnv). */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* Wait for `until` from the monitor: GO (we are in our cgroup), PTY_ACK (terminal.c), or, for
+/* Wait for `until` from the monitor: PID_SENT (Node knows our pid), GO (we are in our cgroup),
+ * PTY_ACK (terminal.c), or, for
  * run, NETWORK (our network is in place). Node's network records come on their own time, after
  * GO: INTERFACE records (the interfaces Node has moved into our network namespace, protocol.h)
  * and NETWORK may arrive while we wait for something else, and are kept. */
 void wait_for(struct config *c, uint32_t until)
 {
 	const char *what = until == MSG_GO ? "wait for the monitor to release the container"
-		: until == SYNC_PTY_ACK ? "wait for the monitor to take the pty" : "wait for the container's network";
+		: until == SYNC_PTY_ACK ? "wait for the monitor to take the pty"
+		: until == SYNC_PID_SENT ? "wait for the monitor to report our pid" : "wait for the container's network";
 	while (!(until == MSG_NETWORK && c->network_ready)) {
 		struct message m;
 		errno = 0;
@@ -207,6 +209,7 @@ _Noreturn void child_main(struct config *c, int stdio[3])
 	for (int fd = 0; fd < 3; fd++)
 		if (stdio[fd] >= 0 && dup2(stdio[fd], fd) < 0)
 			fail("dup2 stdio %d", fd);
+	wait_for(c, SYNC_PID_SENT);
 	join_namespaces(c);
 	struct namespace_entry *net = find_namespace(c, CLONE_NEWNET);
 	if (net && !net->path)

@@ -76,6 +76,7 @@ enum message_type {
 	/* monitor <-> child, on the sync socketpair */
 	SYNC_PTY = 40,     /* child -> monitor, carries the pty master as SCM_RIGHTS */
 	SYNC_PTY_ACK = 41, /* monitor -> child: window size copied, go on */
+	SYNC_PID_SENT = 42, /* monitor -> child (run): Node has our pid; make the root filesystem */
 };
 
 #endif
