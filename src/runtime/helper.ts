@@ -78,7 +78,7 @@ export class Helper {
   private pid = 0;
 
   constructor(private readonly file: string, io: HelperStdio) {
-    const made: number[] = []; // every descriptor made here: the helper's ends are closed after spawn
+    const made: number[] = []; // every descriptor made here: the helper's ends are closed once it is spawned
     const pair = (): [number, number] => {
       const p = pipe();
       made.push(...p);
