@@ -9,13 +9,31 @@
 // pip writes its commands' interpreter lines the same way, for the same reason.
 // The price: the command keeps using this node. After installing another Node (or removing this
 // one: "bad interpreter"), run `npm install` again; `node bin/tsdocker.js` works with any node.
+//
+// bin/tsdocker also carries the compiled src/cli/launch.ts itself, instead of requiring it as
+// bin/tsdocker.js does: loading a second file through Node's module loader (resolving, stat,
+// realpath, reading, wrapping) cost 0.5-1 ms of every command (paired runs). So after a change to
+// launch.ts, bin/tsdocker is current once `npm run build` (or `npm install`) has run again.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const bin = path.join(__dirname, '..', 'bin');
-const source = fs.readFileSync(path.join(bin, 'tsdocker.js'), 'utf8');
-const body = source.slice(source.indexOf('\n') + 1);
+const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli', 'launch.js');
+let body;
+if (fs.existsSync(compiled)) {
+  const launch = fs.readFileSync(compiled, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+  body = `'use strict';
+// Written by scripts/launcher.js: dist/src/cli/launch.js (src/cli/launch.ts) as a function, then
+// called with the build's directory. bin/tsdocker.js is the same command for any node.
+(function (exports) {
+${launch}})(module.exports);
+module.exports.launch(process.argv.slice(2), require('node:path').join(__dirname, '..', 'dist'));
+`;
+} else {
+  const source = fs.readFileSync(path.join(bin, 'tsdocker.js'), 'utf8');
+  body = source.slice(source.indexOf('\n') + 1);
+}
 // A path with white space cannot be an interpreter line (the kernel splits at the first blank),
 // and the line must fit in the kernel's 256 bytes: then env it is.
 const usable = !/\s/.test(process.execPath) && process.execPath.length < 200;

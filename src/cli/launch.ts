@@ -38,13 +38,15 @@ interface Cli {
   cacheable(): boolean;
 }
 
-export function launch(argv: string[]): void {
-  const dist = path.resolve(__dirname, '..', '..');
+/** `dist`: the build's directory. bin/tsdocker carries a copy of this module and names it
+ *  (scripts/launcher.js); bin/tsdocker.js requires this file from dist/src/cli. */
+export function launch(argv: string[], dist = path.resolve(__dirname, '..', '..')): void {
   const bundle = path.join(dist, 'tsdocker.js');
+  const compiledMain = path.join(dist, 'src', 'cli', 'main.js');
   const addonFile = path.join(dist, '..', 'native', 'tsdocker-sys.node');
   const addon = loadAddon(addonFile);
-  if (process.env.TSDOCKER_NO_BUNDLE === '1' || !isCurrent(bundle, path.join(__dirname, 'main.js'), addon.stat)) {
-    const cli = require('./main') as Cli;
+  if (process.env.TSDOCKER_NO_BUNDLE === '1' || !isCurrent(bundle, compiledMain, addon.stat)) {
+    const cli = require(compiledMain) as Cli;
     cli.main(argv).then(cli.exit);
     return;
   }
