@@ -90,17 +90,30 @@ export function commandWord(argv: string[]): string {
 }
 
 /** The options a command line uses, sorted ("--rm -d"): a rough sign of which of the command's code
- *  it runs. Words of the container's own command count too (`sh -c`); that only costs a write. */
+ *  it runs. Words of the container's own command count too (`sh -c`); that only costs a write.
+ *  Plain string tests rather than a regular expression, a Set and callbacks: this runs once, after
+ *  the command, as cold code outside the code cache, and that way cost ~0.3 ms more. */
 export function flagSignature(argv: string[]): string {
-  const words = argv.slice(argv.indexOf(commandWord(argv)) + 1);
-  return [...new Set(words.filter((w) => /^--?[A-Za-z]/.test(w)).map((w) => w.split('=')[0]))].sort().join(' ');
+  const flags: string[] = [];
+  for (const word of argv.slice(argv.indexOf(commandWord(argv)) + 1)) {
+    const name = word.split('=')[0];
+    // "-d" or "--rm": a dash or two, then a letter ("-" alone, "--" and "-1" are no options)
+    const first = name.startsWith('--') ? name[2] : name.startsWith('-') ? name[1] : undefined;
+    if (first !== undefined && isLetter(first) && !flags.includes(name)) flags.push(name);
+  }
+  return flags.sort().join(' ');
 }
+
+const isLetter = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
 /** <dir>/<command>.bin, or <dir>/tsdocker.bin for a line without a command; a word that cannot be
  *  a command's name has no cache. */
 function cacheFile(dir: string, command: string): string | undefined {
   if (command === '') return path.join(dir, 'tsdocker.bin');
-  return /^[a-z][a-z0-9-]{0,31}$/.test(command) ? path.join(dir, `${command}.bin`) : undefined;
+  // A lowercase word of letters, digits and dashes, at most 32 long, that starts with a letter.
+  let plain = command.length <= 32 && command[0] >= 'a' && command[0] <= 'z';
+  for (const c of command) plain &&= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c === '-';
+  return plain ? path.join(dir, `${command}.bin`) : undefined;
 }
 
 /** The bundle exists and was made after the last `tsc` (which rewrites every file of dist/src):
@@ -167,7 +180,7 @@ function readSeen(file: string, map: MapFile | undefined): string[] {
 }
 
 function seenFile(cache: string): string {
-  return cache.replace(/\.bin$/, '.seen');
+  return `${cache.slice(0, -'.bin'.length)}.seen`;
 }
 
 /** Each file appears by rename, so a tsdocker started meanwhile reads the old one or the new. */
