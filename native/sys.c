@@ -563,10 +563,7 @@ static pid_t spawn_child(const char *file, char *const argv[], char *const envp[
 	return pid;
 }
 
-/* spawn(file, argv, env, stdio, newSession): posix_spawn(3); env is a list of "NAME=value", stdio
- * the parent's descriptor for each of the child's 0..n-1 (a /dev/null the caller opened for none).
- * Returns the pid, or -errno (also when execve failed, ENOENT for a missing file). */
-/* What spawn(file, argv, env, stdio, newSession) and spawnStart take, read and checked. */
+/* What spawnStart takes, read and checked. */
 struct spawn_request {
 	char *file;
 	char **argv, **envp;
@@ -617,22 +614,14 @@ out:
 	return ok;
 }
 
-static napi_value js_spawn(napi_env env, napi_callback_info info)
-{
-	struct spawn_request r;
-	if (read_request(env, info, &r) < 0)
-		return NULL;
-	napi_value v = result(env, spawn_child(r.file, r.argv, r.envp, r.stdio, r.n, r.new_session));
-	free_request(&r);
-	return v;
-}
-
 /*
- * spawnStart(file, argv, env, stdio, newSession): the same posix_spawn, on a thread of its own.
- * glibc's posix_spawn suspends the thread that calls it until the child has called execve(2)
- * (CLONE_VFORK), 1-1.5 ms here for the runtime helper; Node's thread goes on meanwhile.
- * spawnFinish(job) waits for that thread and returns the pid, or -errno. The caller must leave
- * the stdio descriptors open until then: the child dup2(2)s them on the way to execve.
+ * spawnStart(file, argv, env, stdio, newSession): posix_spawn(3), on a thread of its own; env is a
+ * list of "NAME=value", stdio the parent's descriptor for each of the child's 0..n-1 (a /dev/null
+ * the caller opened for none). glibc's posix_spawn suspends the thread that calls it until the
+ * child has called execve(2) (CLONE_VFORK), 1-1.5 ms here for the runtime helper; Node's thread
+ * goes on meanwhile. spawnFinish(job) waits for that thread and returns the pid, or -errno (also
+ * when execve failed, ENOENT for a missing file). The caller must leave the stdio descriptors
+ * open until then: the child dup2(2)s them on the way to execve.
  */
 struct spawn_job {
 	struct spawn_request r;
@@ -1663,7 +1652,7 @@ NAPI_MODULE_INIT()
 		{ "lgetxattr", js_lgetxattr }, { "llistxattr", js_llistxattr },
 		{ "lremovexattr", js_lremovexattr }, { "exit", js_exit },
 		{ "attachDeviceFilter", js_attach_device_filter },
-		{ "pipe", js_pipe },           { "spawn", js_spawn },
+		{ "pipe", js_pipe },
 		{ "spawnStart", js_spawn_start }, { "spawnFinish", js_spawn_finish },
 		{ "waitpid", js_waitpid },     { "readStart", js_read_start },
 		{ "readStop", js_read_stop },   { "isatty", js_isatty },

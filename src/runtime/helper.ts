@@ -182,7 +182,7 @@ export class Helper {
   /** Read fd 4 until the helper exits; then reap it. onClose gets its status once stdout and
    *  stderr (with `pipe`) are closed too, as child_process's 'close'.
    *  The first read is made at once, blocking: the helper answers its configuration within a few
-   *  milliseconds (the PID after one clone(2), or an ERROR), while the child waits for GO. On the
+   *  milliseconds (the PID after one clone(2), or an ERROR), before the child needs GO. On the
    *  event loop, Node would first run what V8 queued meanwhile: in a `run`, a young-generation GC
    *  (~2.5 ms here) that now runs later, while the child makes its root filesystem (about 3 ms
    *  less per `run --rm --network none`, measured). A signal to tsdocker waits for that read. */

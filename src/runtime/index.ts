@@ -93,8 +93,8 @@ export async function runBundle(opts: StartOptions): Promise<ExitStatus> {
     throw err;
   }
   // The helper gets its configuration at once: its start-up and the clone into new namespaces
-  // run while Node makes the cgroup. The child then waits for GO, which Node sends only once the
-  // child is in the cgroup (supervise).
+  // run while Node makes the cgroup. The child then makes its mounts, and waits for GO, which Node
+  // sends only once the child is in the cgroup (supervise), before anything else.
   const helper = opts.helper ?? spawnHelper({ stdin: opts.stdin, pipe: opts.stdio === 'pipe' });
   opts.onSpawn?.(helper);
   sendConfiguration(helper, messages);
@@ -125,8 +125,8 @@ async function supervise(opts: StartOptions, helper: Helper, cgroup: Cgroup): Pr
         throw wrap(err, `add pid ${pid} to cgroup`);
       }
     },
-    // The network is made while the child, released, makes its root filesystem; the child waits
-    // for NETWORK only before it drops its capabilities (native/child.c).
+    // The network is made while the child, released, finishes its root filesystem; the child
+    // waits for NETWORK only before it drops its capabilities (native/child.c).
     afterGo(pid) {
       let interfaces: NetworkInterface[];
       try {

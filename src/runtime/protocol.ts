@@ -11,13 +11,13 @@
 //        |--- NAMESPACE, ROOTFS, ... -->|                                    |
 //        |--- END --------------------->|                                    |
 //        |                              |--- clone(CLONE_NEW*) ------------->|  waits on sync
-//        |<-- PID <host pid> -----------|                                    |
-//   cgroup.addProcess(pid)              |                                    |
-//        |--- GO ---------------------->|--- GO ---------------------------->|
-//   its network: the veth pair          |                                    |  unshare cgroup ns,
-//        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|  lo up, mounts,
-//        |--- NETWORK ----------------->|--- NETWORK ---------------------->|  pivot_root,
-//        |                              |<-- PTY <master fd> (only with -t) -|  /dev/pts/0 inside
+//        |<-- PID <host pid> -----------|--- (PID_SENT) -------------------->|  lo up, hostname,
+//   cgroup.addProcess(pid)              |                                    |  mounts
+//        |--- GO ---------------------->|--- GO ---------------------------->|  unshare cgroup ns,
+//   its network: the veth pair          |                                    |  cgroup fs,
+//        |--- INTERFACE (bridge nets) ->|--- INTERFACE --------------------->|  pivot_root,
+//        |--- NETWORK ----------------->|--- NETWORK ---------------------->|  /dev/pts/0 inside
+//        |                              |<-- PTY <master fd> (only with -t) -|
 //        |                              |--- PTY_ACK (window size set) ----->|
 //        |                              |                                    |  eth0 configured,
 //        |                              |                                    |  user, capabilities
@@ -27,8 +27,9 @@
 //        |<-- EXIT code signal ---------|<-- waitpid ------------------------|  exits
 //
 // Why Node writes cgroup.procs, and not the C: the cgroups module knows v1, v2 and hybrid layouts
-// and owns cleanup; the helper only has to stop and wait. The child is in its cgroup before GO, so
-// nothing it runs escapes its limits ("so that no children can escape the cgroup", runc).
+// and owns cleanup; the helper only has to wait. The child is in its cgroup before GO, and makes
+// nothing but its mounts until then, so nothing it runs escapes its limits ("so that no children
+// can escape the cgroup", runc).
 
 export const FD_FROM_NODE = 3;
 export const FD_TO_NODE = 4;

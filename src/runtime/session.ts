@@ -4,7 +4,7 @@
 //
 //   Node                                    helper
 //    |--- configuration ... END --------->|
-//    |<-- PID <host pid> -----------------|  the child waits
+//    |<-- PID <host pid> -----------------|  run's child makes its mounts; exec's waits
 //   onPid: cgroup.procs, then
 //    |--- GO ---------------------------->|  (or fd 3 closed: the helper kills the child)
 //   afterGo (run): the network, then
@@ -51,7 +51,8 @@ function forward(sig: NodeJS.Signals): void {
 }
 
 export interface SessionHandlers {
-  /** PID: the child waits until this returns. A throw aborts: the command never runs. */
+  /** PID: GO follows when this returns (the child waits for it before its cgroup namespace, and
+   *  exec's before anything). A throw aborts: the command never runs. */
   onPid(pid: number): void;
   /** Right after GO (run): what it returns (INTERFACE records, NETWORK) goes to the helper; the
    *  child makes its root filesystem meanwhile. A throw aborts as onPid's does. */
@@ -64,7 +65,8 @@ export interface SessionHandlers {
 }
 
 /** The whole configuration in one write: one system call rather than one per message. The helper
- *  clones the container's first process as soon as it has read it; the child then waits for GO. */
+ *  clones the container's first process as soon as it has read it; the child then makes its
+ *  mounts (run) and waits for GO. */
 export function sendConfiguration(helper: Helper, messages: ToHelper[]): void {
   helper.write(encodeAll(messages));
 }

@@ -37,9 +37,7 @@ interface Sys {
   exit(status: number): never;
   /** [read end, write end], or -errno */
   pipe(): [number, number] | number;
-  /** the pid, or -errno */
-  spawn(file: string, argv: string[], env: string[], stdio: number[], newSession: boolean): number;
-  /** the same spawn on a thread of the addon: the job, or -errno */
+  /** posix_spawn on a thread of the addon: the job, or -errno */
   spawnStart(file: string, argv: string[], env: string[], stdio: number[], newSession: boolean): SpawnJob | number;
   /** waits for the job's thread: the pid, or -errno */
   spawnFinish(job: SpawnJob): number;
@@ -206,7 +204,7 @@ export function pipe(): [number, number] {
  * (ENOENT, EACCES) is thrown from here.
  */
 export function spawn(file: string, argv: string[], env: string[], stdio: number[], opts: { newSession?: boolean } = {}): number {
-  return check(load().spawn(file, argv, env, stdio, opts.newSession ?? false), 'posix_spawn', file);
+  return finishSpawn(startSpawn(file, argv, env, stdio, opts), file);
 }
 
 /** A spawn running on a thread of the addon (startSpawn); opaque. */
