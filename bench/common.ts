@@ -50,6 +50,11 @@ export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', `tsdocker-bench-${label}-`));
 }
 
+/** Printed after a measurement: the issue's target for it, and whether this run met it. */
+export function verdict(met: boolean, target: string): string {
+  return `   (target: ${target}; ${met ? 'met' : 'NOT met'})`;
+}
+
 export function report(rows: Array<[string, string]>): void {
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

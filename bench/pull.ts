@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { startRegistry } from '../test/support/registry';
 import { pushFixture } from '../test/support/fixtures';
-import { TSDOCKER, median, report, podmanIn, setUpPodman, tempDir, timed } from './common';
+import { TSDOCKER, median, report, podmanIn, setUpPodman, tempDir, timed, verdict } from './common';
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 5);
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
       ['runs', String(runs)],
       ['tsdocker pull median', `${median(ours).toFixed(0)} ms`],
       ['podman pull median', `${median(theirs).toFixed(0)} ms`],
-      ['ratio tsdocker/podman', (median(ours) / median(theirs)).toFixed(2)],
-      ['tsdocker peak RSS', `${(peak / 1024).toFixed(1)} MB`],
+      ['ratio tsdocker/podman', `${(median(ours) / median(theirs)).toFixed(2)}${verdict(median(ours) <= median(theirs), 'at most 1.00')}`],
+      ['tsdocker peak RSS', `${(peak / 1024).toFixed(1)} MB${verdict(peak / 1024 < 150, 'under 150 MB')}`],
     ]);
     fs.rmSync(config, { recursive: true, force: true });
   } finally {
